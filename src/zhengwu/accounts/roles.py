@@ -1,0 +1,158 @@
+"""Roles from DESIGN.md §1, kept as Django groups with real permissions. This table is the only
+place they are defined; ``sync_roles`` makes the database match it after every migrate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.apps import apps as global_apps
+from django.contrib.auth.models import Group, Permission
+
+VIEW_CATALOG = [
+    "catalog.view_serviceitem",
+    "catalog.view_material",
+    "catalog.view_bundle",
+    "org.view_department",
+]
+VIEW_PEOPLE = ["accounts.view_citizen", "accounts.view_enterprise"]
+
+
+@dataclass(frozen=True)
+class Role:
+    code: str
+    name: str
+    does: str
+    permissions: tuple[str, ...]
+
+
+def _all(*apps: str) -> tuple[str, ...]:
+    """Every permission of the given apps, resolved when roles are synced."""
+    return tuple(f"{app}.*" for app in apps)
+
+
+ROLES: tuple[Role, ...] = (
+    Role(
+        "clerk",
+        "综合受理窗口人员",
+        "无差别综合受理，核验材料，出具告知书",
+        (*VIEW_CATALOG, *VIEW_PEOPLE, "accounts.view_user"),
+    ),
+    Role("proxy_agent", "帮办代办员", "为老年人、残疾人和企业帮办代办", (*VIEW_CATALOG, *VIEW_PEOPLE)),
+    Role("approver", "后台审批人员", "审查并决定本部门的办件（受审分离）", (*VIEW_CATALOG,)),
+    Role("delivery_clerk", "出件窗口人员", "办结结果出件、邮寄", (*VIEW_CATALOG, *VIEW_PEOPLE)),
+    Role(
+        "operator",
+        "诉求受理员",
+        "登记各渠道诉求（12345、有诉即办专区）",
+        (
+            *VIEW_CATALOG,
+            *VIEW_PEOPLE,
+            "appeals.register_appeal",
+            "appeals.triage_appeal",
+            "appeals.view_appeal",
+            "triage.use_triage",
+        ),
+    ),
+    Role(
+        "dispatcher",
+        "研判派单员",
+        "研判分类、分办转办、审核退单和延期",
+        (
+            *VIEW_CATALOG,
+            "appeals.view_appeal",
+            "appeals.triage_appeal",
+            "appeals.dispatch_appeal",
+            "appeals.view_all_appeals",
+            "triage.use_triage",
+            "triage.view_dispatchrule",
+            "triage.view_categorydepartment",
+        ),
+    ),
+    Role(
+        "handler",
+        "承办单位人员",
+        "签收、办理、答复诉求",
+        (*VIEW_CATALOG, "appeals.view_appeal", "appeals.handle_appeal"),
+    ),
+    Role(
+        "supervisor",
+        "督办员",
+        "催办督办、纪委督办“办不成事”",
+        (
+            *VIEW_CATALOG,
+            "accounts.view_all_departments",
+            "appeals.view_appeal",
+            "appeals.supervise_appeal",
+            "appeals.view_all_appeals",
+        ),
+    ),
+    Role(
+        "callback",
+        "回访员",
+        "回访诉求人，记录解决情况和满意度",
+        (
+            *VIEW_PEOPLE,
+            "accounts.view_personal_data",
+            "appeals.view_appeal",
+            "appeals.callback_appeal",
+            "appeals.view_all_appeals",
+        ),
+    ),
+    Role(
+        "admin",
+        "管理员",
+        "维护事项清单、一件事、部门、用户和工作日历",
+        (
+            *_all("org", "catalog", "calendar", "accounts", "appeals", "triage"),
+            "core.view_auditevent",
+            "django_tasks_database.view_dbtaskresult",
+        ),
+    ),
+    Role(
+        "leader",
+        "领导",
+        "查看统计、排名和报表",
+        (
+            *VIEW_CATALOG,
+            *VIEW_PEOPLE,
+            "accounts.view_all_departments",
+            "core.view_auditevent",
+            "appeals.view_appeal",
+            "appeals.view_all_appeals",
+        ),
+    ),
+)
+ROLE_BY_CODE = {r.code: r for r in ROLES}
+ROLE_BY_NAME = {r.name: r for r in ROLES}
+
+
+def _resolve(spec: str) -> list[Permission]:
+    app_label, codename = spec.split(".", 1)
+    qs = Permission.objects.filter(content_type__app_label=app_label)
+    if codename != "*":
+        qs = qs.filter(codename=codename)
+    return list(qs)
+
+
+def unresolved_permissions() -> list[str]:
+    """Specs in ROLES that match no permission (a renamed model, a typo). A test keeps this empty."""
+    return [spec for role in ROLES for spec in role.permissions if not _resolve(spec)]
+
+
+def sync_roles() -> None:
+    for role in ROLES:
+        group, _ = Group.objects.get_or_create(name=role.name)
+        group.permissions.set([perm for spec in role.permissions for perm in _resolve(spec)])
+
+
+def sync_roles_after_migrate(
+    sender: Any, *, apps: Any = global_apps, using: str = "default", **kwargs: Any
+) -> None:
+    """Permissions of every app are created before the groups are synced: post_migrate for
+    accounts can fire before the catalog's permissions exist."""
+    from django.contrib.auth.management import create_permissions
+
+    for config in global_apps.get_app_configs():
+        create_permissions(config, verbosity=0, using=using)
+    sync_roles()

@@ -1,0 +1,18 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("staff/", views.staff_list, name="staff_list"),
+    path("people/", views.people, name="people"),
+    path("people/citizens/<int:pk>/", views.citizen_detail, name="citizen_detail"),
+    path("people/enterprises/<int:pk>/", views.enterprise_detail, name="enterprise_detail"),
+]
+
+# Login and logout keep Django's names ("login", "logout") so LOGIN_URL and templates stay plain.
+auth_urlpatterns = [
+    path("login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+]

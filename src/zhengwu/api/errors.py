@@ -1,0 +1,38 @@
+"""Every API error has the same shape: {"detail": "…", "errors": {"field": ["…"]}}, in Chinese,
+with 400 for malformed input, 403, 404, 409 for state conflicts and 422 for rule violations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from zhengwu.core.errors import DomainError
+
+
+def _first_message(errors: Any) -> str:
+    if isinstance(errors, dict):
+        for field, value in errors.items():
+            msg = _first_message(value)
+            return msg if field in ("non_field_errors", "__all__") else f"{field}：{msg}"
+    if isinstance(errors, list) and errors:
+        return _first_message(errors[0])
+    return str(errors)
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DomainError):
+        return Response({"detail": exc.message, "errors": exc.errors}, status=exc.status)
+    if isinstance(exc, DjangoValidationError):
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        return Response(
+            {"detail": _first_message(errors), "errors": errors}, status=status.HTTP_422_UNPROCESSABLE_ENTITY
+        )
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(exc, ValidationError):
+        response.data = {"detail": _first_message(response.data), "errors": response.data}
+    return response

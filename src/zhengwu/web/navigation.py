@@ -1,0 +1,88 @@
+"""What each user can open now. The header and the home page both read this list, so a link
+appears only for those whose permissions let the page answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import NoReverseMatch, reverse
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    url_name: str
+    description: str
+    permission: str | None = None  # None: anyone; "staff": any logged-in staff user
+    public: bool = False
+    header: bool = True  # public links only: shown in the page header as well as on the home page
+
+
+LINKS: tuple[Link, ...] = (
+    Link("办事指南", "catalog:guide_search", "按名称、部门、人生事件查找事项和一件事", public=True),
+    Link("一件事一次办", "catalog:bundle_list", "一次告知、一表申请、一套材料、一窗受理", public=True),
+    Link("我要反映", "appeals_public:new", "向12345提交诉求，凭工单号和查询码查询进度", public=True),
+    Link("诉求登记", "appeals:intake", "登记热线、窗口、信件等渠道的诉求", "appeals.register_appeal"),
+    Link(
+        "派单台", "appeals:dispatch_queue", "待研判、待派单、退单、延期和答复审核", "appeals.dispatch_appeal"
+    ),
+    Link("部门收件箱", "appeals:inbox", "待签收、办理中、临期和超期的诉求", "appeals.handle_appeal"),
+    Link("回访", "appeals:callback_queue", "已答复待回访的诉求", "appeals.callback_appeal"),
+    Link("问题清零", "appeals:board", "各部门在办、超期诉求和纪委督办红名单", "appeals.supervise_appeal"),
+    Link("事项清单导入导出", "catalog:excel", "以 Excel 导入、导出事项和材料", "catalog.add_serviceitem"),
+    Link(
+        "工作日历",
+        "calendar:year_list",
+        "节假日与调休安排，按国务院通知录入新年度",
+        "calendar.view_calendaryear",
+    ),
+    Link("人员", "accounts:staff_list", "本部门人员与角色", "accounts.view_user"),
+    Link("自然人与法人", "accounts:people", "申请人信息（证件号码脱敏显示）", "accounts.view_citizen"),
+    Link("管理后台", "admin:index", "所有数据的维护", "staff"),
+    Link("接口文档", "swagger-ui", "OpenAPI 3 接口说明", public=True, header=False),
+)
+
+
+def _allowed(link: Link, user: Any) -> bool:
+    if link.public:
+        return True
+    if user is None or not user.is_authenticated:
+        return False
+    if link.permission == "staff":
+        return bool(user.is_staff)
+    return link.permission is None or bool(user.has_perm(link.permission))
+
+
+def header_links(user: Any) -> list[dict[str, Any]]:
+    """The header keeps to the public pages plus the way back to one's own work: role pages are
+    listed on the home page, where there is room to say what each is for."""
+    links = [link for link in links_for(user) if link["public"] and link["header"]]
+    if user is not None and user.is_authenticated:
+        links.append({"label": "工作台", "url": reverse("home"), "description": "", "public": False})
+        if user.is_staff:
+            links.append(
+                {"label": "管理后台", "url": reverse("admin:index"), "description": "", "public": False}
+            )
+    return links
+
+
+def links_for(user: Any) -> list[dict[str, Any]]:
+    out = []
+    for link in LINKS:
+        if not _allowed(link, user):
+            continue
+        try:
+            url = reverse(link.url_name)
+        except NoReverseMatch:
+            continue
+        out.append(
+            {
+                "label": link.label,
+                "url": url,
+                "description": link.description,
+                "public": link.public,
+                "header": link.header,
+            }
+        )
+    return out

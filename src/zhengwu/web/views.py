@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from zhengwu.accounts.roles import ROLE_BY_NAME
+
+from .navigation import links_for
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Public visitors get the guide search; staff get a card per role with what it can do now."""
+    user = request.user
+    roles = []
+    if user.is_authenticated:
+        roles = [ROLE_BY_NAME[g.name] for g in user.groups.order_by("name") if g.name in ROLE_BY_NAME]
+    return render(request, "web/home.html", {"roles": roles, "work_links": links_for(user)})

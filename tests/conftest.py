@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import pytest
+
+from .factories import DepartmentFactory, UserFactory
+
+PASSWORD = "Zhengwu-test-2026"
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Argon2 is deliberately slow; tests create hundreds of users. One test checks Argon2 itself."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def department(db):
+    return DepartmentFactory()
+
+
+@pytest.fixture
+def make_user(db):
+    """make_user("clerk", department=...) — a staff user holding the given roles."""
+
+    def make(*roles: str, **kwargs):
+        return UserFactory(roles=list(roles), **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def admin_user(make_user):
+    return make_user("admin")
+
+
+# The suite runs on a fixed, covered working day so that deadlines computed from "now" never run
+# into a year the calendar table does not hold yet. The clock starts there before the test
+# database is built (so seed rows are not "from the future") and keeps ticking.
+FIXED_NOW = "2026-06-10 10:00:00+08:00"
+
+
+def pytest_configure(config):
+    import time_machine
+
+    time_machine.travel(FIXED_NOW, tick=True).start()
+
+
+@pytest.fixture(autouse=True)
+def migration_seeds(request):
+    """A transactional test (browser, live server) flushes the database when it ends, taking the
+    migrations' seed data with it. Before each such test put back what the migrations seed —
+    content types, permissions and role groups, appeal categories and deadline policies, the
+    working-day calendar. Everything here is idempotent."""
+    marker = request.node.get_closest_marker("django_db")
+    if not (marker and marker.kwargs.get("transaction")):
+        return
+    request.getfixturevalue("transactional_db")
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.management.sql import emit_post_migrate_signal
+
+    from zhengwu.calendar.models import CalendarYear
+
+    ContentType.objects.clear_cache()
+    emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
+    importlib.import_module("zhengwu.appeals.migrations.0002_seed_categories_and_policies").seed(apps, None)
+    if not CalendarYear.objects.exists():
+        importlib.import_module("zhengwu.calendar.migrations.0002_seed_2004_2026").seed(apps, None)
