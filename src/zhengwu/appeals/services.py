@@ -1,0 +1,1012 @@
+"""Every change to an appeal goes through here: one function per use case, keyword-only, atomic,
+taking the actor, locking the appeal row, checking the transition table and the actor's right to
+act, storing computed deadlines, and appending a chained event. Pages, the API and tasks call
+these and nothing else."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from zhengwu.calendar.selectors import get_calendar
+from zhengwu.calendar.workdays import Limit
+from zhengwu.core.errors import Conflict, DomainError, InvalidInput, NotAllowed
+from zhengwu.org.models import Department
+
+from . import events, notify
+from .models import (
+    Appeal,
+    AppealType,
+    Assignment,
+    Callback,
+    Category,
+    Channel,
+    DailySequence,
+    DeadlinePolicy,
+    Extension,
+    HandlingMode,
+    Satisfaction,
+    Solved,
+    SupervisionOrder,
+    Urge,
+    Urgency,
+)
+from .workflow import ACTIONS, AppealState, AssignmentState, allowed_from
+
+STALE = "已被他人修改，请刷新后重试"
+PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|12345|110|119|120)$")
+
+
+# ---------------------------------------------------------------------------------------------
+# Shared mechanics
+# ---------------------------------------------------------------------------------------------
+
+
+def _now() -> datetime:
+    return timezone.now()
+
+
+def _lock(appeal: Appeal, expected_version: int | None) -> Appeal:
+    locked = Appeal.objects.select_for_update().get(pk=appeal.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise Conflict(STALE, field="version")
+    return locked
+
+
+def _check(
+    action: str,
+    appeal: Appeal,
+    by: Any,
+    *,
+    to: AppealState | None = None,
+    assignment: Assignment | None = None,
+) -> AppealState:
+    """Refuse anything the table or the actor's role does not allow; return the target state."""
+    spec = ACTIONS[action]
+    targets = allowed_from(action, appeal.state)
+    if not targets:
+        raise Conflict(f"当前状态为“{AppealState(appeal.state).label}”，不能{spec.label}", field="state")
+    if by is not None and not by.has_perm(spec.permission):
+        raise NotAllowed(f"您的角色不能{spec.label}")
+    if (
+        spec.department_action
+        and by is not None
+        and (assignment is None or by.department_id != assignment.department_id)
+    ):
+        raise NotAllowed(f"只有承办部门本部门人员才能{spec.label}")
+    target = to if to is not None else next(iter(targets)) if len(targets) == 1 else None
+    if target is None or target not in targets:
+        raise Conflict(f"当前状态下{spec.label}不能转到该状态", field="state")
+    return target
+
+
+def _move(
+    appeal: Appeal,
+    action: str,
+    by: Any,
+    target: AppealState,
+    *,
+    note: str = "",
+    data: dict[str, Any] | None = None,
+    public: bool = True,
+    fields: Sequence[str] = (),
+) -> None:
+    before = appeal.state
+    appeal.state = target
+    appeal.version += 1  # the row is locked (see _lock), so a plain increment cannot race
+    appeal.save(update_fields=["state", "version", "updated_at", *fields])
+    events.append(
+        appeal,
+        action=action,
+        actor=by,
+        at=_now(),
+        from_state=before,
+        to_state=target,
+        note=note,
+        data=data,
+        public=public,
+    )
+
+
+def _limit(amount: Decimal, unit: str) -> Limit:
+    return Limit(amount, "working_days" if unit == "working_days" else "clock_hours")
+
+
+def policy_for(appeal: Appeal) -> DeadlinePolicy:
+    policy = (
+        DeadlinePolicy.objects.filter(urgency=appeal.urgency, appeal_type__in=[appeal.appeal_type, ""])
+        .order_by("-appeal_type")
+        .first()
+    )
+    if policy is None:
+        raise DomainError(
+            f"未配置“{Urgency(appeal.urgency).label}”诉求的办理时限规则，请管理员在“办理时限规则”中补充",
+            field="urgency",
+        )
+    return policy
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    sign: datetime
+    handle: datetime
+    sign_days: Decimal | None  # None: a clock-hour limit, not recomputed when the calendar changes
+    handle_days: Decimal | None
+
+
+def _deadlines(appeal: Appeal, start: datetime) -> Deadlines:
+    policy = policy_for(appeal)
+    cal = get_calendar()
+    sign, handle = (
+        _limit(policy.sign_amount, policy.sign_unit),
+        _limit(policy.handle_amount, policy.handle_unit),
+    )
+    return Deadlines(
+        sign=cal.deadline_for(start, sign),
+        handle=cal.deadline_for(start, handle),
+        sign_days=sign.amount if sign.unit == "working_days" else None,
+        handle_days=handle.amount if handle.unit == "working_days" else None,
+    )
+
+
+def _required(value: str, field: str, label: str, max_length: int) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise InvalidInput(f"请填写{label}", field=field)
+    if len(text) > max_length:
+        raise InvalidInput(f"{label}不能超过{max_length}个字，当前{len(text)}个字", field=field)
+    return text
+
+
+# ---------------------------------------------------------------------------------------------
+# 受理登记
+# ---------------------------------------------------------------------------------------------
+
+
+def hash_query_code(code: str) -> str:
+    return hmac.new(settings.SECRET_KEY.encode(), code.encode(), hashlib.sha256).hexdigest()
+
+
+def query_code_matches(appeal: Appeal, code: str) -> bool:
+    return hmac.compare_digest(appeal.query_code_hash, hash_query_code((code or "").strip()))
+
+
+def _next_number(channel: str, day: datetime) -> str:
+    local = timezone.localtime(day).date()
+    updated = DailySequence.objects.filter(day=local).update(value=F("value") + 1)
+    if not updated:
+        try:
+            with transaction.atomic():
+                DailySequence.objects.create(day=local, value=1)
+        except IntegrityError:
+            DailySequence.objects.filter(day=local).update(value=F("value") + 1)
+    value = DailySequence.objects.get(day=local).value
+    prefix = "12345" if channel == Channel.HOTLINE else "ZW"
+    return f"{prefix}-{local:%Y%m%d}-{value:06d}"
+
+
+@transaction.atomic
+def register_appeal(
+    *,
+    channel: str,
+    appeal_type: str,
+    title: str,
+    body: str,
+    urgency: str = Urgency.ORDINARY,
+    contact_name: str = "",
+    contact_phone: str = "",
+    address: str = "",
+    anonymous: bool = False,
+    confidential: bool = False,
+    citizen: Any = None,
+    enterprise: Any = None,
+    by: Any = None,
+    idempotency_key: str | None = None,
+) -> tuple[Appeal, str | None]:
+    """Register an appeal; returns it with its query code (None when the key was seen before: the
+    channel retried, and the appeal it already created is returned unchanged)."""
+    if idempotency_key:
+        key = idempotency_key.strip()[:100]
+        existing = Appeal.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            return existing, None
+    else:
+        key = None
+    if channel not in Channel.values:
+        raise InvalidInput("渠道不正确", field="channel")
+    if appeal_type not in AppealType.values:
+        raise InvalidInput("诉求类型不正确", field="appeal_type")
+    if urgency not in Urgency.values:
+        raise InvalidInput("紧急程度不正确", field="urgency")
+    title = _required(title, "title", "标题", 100)
+    body = _required(body, "body", "诉求内容", 5000)
+    phone = (contact_phone or "").strip().replace(" ", "")
+    if anonymous and appeal_type != AppealType.REPORT:
+        raise DomainError("只有举报可以匿名", field="anonymous")
+    if not anonymous and not phone:
+        raise InvalidInput("请填写联系电话，以便答复和回访", field="contact_phone")
+    if phone and not PHONE.match(phone):
+        raise InvalidInput("联系电话格式不正确：请填写11位手机号或带区号的固定电话", field="contact_phone")
+    if len(contact_name) > 50:
+        raise InvalidInput("联系人不能超过50个字", field="contact_name")
+    if len(address) > 200:
+        raise InvalidInput("地点不能超过200个字", field="address")
+    now = _now()
+    code = f"{secrets.randbelow(10**8):08d}"
+    appeal = Appeal(
+        number=_next_number(channel, now),
+        query_code_hash=hash_query_code(code),
+        channel=channel,
+        appeal_type=appeal_type,
+        urgency=urgency,
+        title=title,
+        body=body,
+        contact_name="" if anonymous else contact_name.strip(),
+        contact_phone=phone,
+        address=address.strip(),
+        anonymous=anonymous,
+        confidential=confidential or anonymous,
+        citizen=None if anonymous else citizen,
+        enterprise=None if anonymous else enterprise,
+        registered_by=by if getattr(by, "is_staff", False) else None,
+        submitted_by=by
+        if by is not None and getattr(by, "is_authenticated", False) and not by.is_staff
+        else None,
+        idempotency_key=key,
+    )
+    try:
+        with transaction.atomic():
+            appeal.save()
+    except IntegrityError:
+        if key and (existing := Appeal.objects.filter(idempotency_key=key).first()):
+            return existing, None
+        raise
+    events.append(
+        appeal,
+        action="register",
+        actor=by,
+        at=now,
+        to_state=AppealState.REGISTERED,
+        note=f"经{Channel(channel).label}登记",
+        data={"channel": channel, "type": appeal_type},
+    )
+    return appeal, code
+
+
+# ---------------------------------------------------------------------------------------------
+# 研判分类 / 咨询导办 / 并单
+# ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def triage(
+    *,
+    appeal: Appeal,
+    category: Category,
+    handling_mode: str,
+    by: Any,
+    specialist: Any = None,
+    red_list: bool = False,
+    version: int | None = None,
+) -> Appeal:
+    appeal = _lock(appeal, version)
+    target = _check("triage", appeal, by)
+    if handling_mode not in HandlingMode.values:
+        raise InvalidInput("办理方式不正确", field="handling_mode")
+    if not category.is_active:
+        raise DomainError("该分类已停用", field="category")
+    if handling_mode == HandlingMode.ONE_ON_ONE and specialist is None:
+        raise DomainError("一对一办须指定专员", field="specialist")
+    before = {"category": appeal.category_id, "mode": appeal.handling_mode}
+    appeal.category = category
+    appeal.handling_mode = handling_mode
+    appeal.specialist = specialist
+    appeal.red_listed = appeal.red_listed or red_list or handling_mode == HandlingMode.DISCIPLINE
+    _move(
+        appeal,
+        "triage",
+        by,
+        target,
+        public=False,
+        data={"before": before, "after": {"category": category.pk, "mode": handling_mode}},
+        note=f"{category}，{HandlingMode(handling_mode).label}",
+        fields=["category", "handling_mode", "specialist", "red_listed"],
+    )
+    return appeal
+
+
+@transaction.atomic
+def answer_directly(*, appeal: Appeal, answer: str, by: Any, version: int | None = None) -> Appeal:
+    """咨询导办: answered on the spot (from the knowledge base) and closed."""
+    appeal = _lock(appeal, version)
+    target = _check("answer", appeal, by)
+    appeal.reply = _required(answer, "answer", "答复内容", 5000)
+    appeal.handling_mode = HandlingMode.GUIDE
+    appeal.replied_at = appeal.closed_at = _now()
+    _move(
+        appeal,
+        "answer",
+        by,
+        target,
+        note="咨询导办，当场答复",
+        fields=["reply", "handling_mode", "replied_at", "closed_at"],
+    )
+    return appeal
+
+
+@transaction.atomic
+def merge(*, appeal: Appeal, into: Appeal, by: Any, version: int | None = None) -> Appeal:
+    """并单: the repeat is closed into the original, stays visible and is counted there."""
+    if into.pk == appeal.pk:
+        raise DomainError("不能并入自身", field="into")
+    original = Appeal.objects.select_for_update().get(pk=into.pk)
+    if original.state == AppealState.MERGED:
+        raise DomainError("不能并入一件已并单的诉求，请并入其原工单", field="into")
+    appeal = _lock(appeal, version)
+    target = _check("merge", appeal, by)
+    appeal.merged_into = original
+    _move(
+        appeal,
+        "merge",
+        by,
+        target,
+        note=f"与 {original.number} 为重复诉求，已并单",
+        data={"into": original.number},
+        fields=["merged_into"],
+    )
+    events.append(
+        original,
+        action="merged_in",
+        actor=by,
+        at=_now(),
+        from_state=original.state,
+        to_state=original.state,
+        note=f"并入重复诉求 {appeal.number}",
+        data={"repeat": appeal.number},
+    )
+    return appeal
+
+
+# ---------------------------------------------------------------------------------------------
+# 分办转办
+# ---------------------------------------------------------------------------------------------
+
+
+def _new_assignment(appeal: Appeal, department: Department, role: str, by: Any, now: datetime) -> Assignment:
+    due = _deadlines(appeal, now)
+    return Assignment.objects.create(
+        appeal=appeal,
+        department=department,
+        role=role,
+        dispatched_by=by,
+        sign_due_at=due.sign,
+        handle_due_at=due.handle,
+        sign_started_at=now,
+        sign_limit_days=due.sign_days,
+        handle_started_at=now,
+        handle_limit_days=due.handle_days,
+    )
+
+
+@transaction.atomic
+def dispatch(
+    *,
+    appeal: Appeal,
+    lead: Department,
+    co_handlers: Sequence[Department] = (),
+    by: Any,
+    version: int | None = None,
+) -> Appeal:
+    appeal = _lock(appeal, version)
+    target = _check("dispatch", appeal, by)
+    if not lead.is_active:
+        raise DomainError("主办单位已停用", field="lead")
+    co = list(dict.fromkeys(d for d in co_handlers if d.pk != lead.pk))
+    now = _now()
+    lead_assignment = _new_assignment(appeal, lead, Assignment.Role.LEAD, by, now)
+    for department in co:
+        _new_assignment(appeal, department, Assignment.Role.CO, by, now)
+    appeal.due_at = lead_assignment.handle_due_at
+    _move(
+        appeal,
+        "dispatch",
+        by,
+        target,
+        fields=["due_at"],
+        note=f"派至{lead.name}主办" + (f"，{'、'.join(d.name for d in co)}协办" if co else ""),
+        data={"lead": lead.pk, "co": [d.pk for d in co], "due_at": appeal.due_at},
+    )
+    return appeal
+
+
+def _assignment_for_update(assignment: Assignment) -> Assignment:
+    return Assignment.objects.select_for_update().select_related("appeal").get(pk=assignment.pk)
+
+
+@transaction.atomic
+def sign(*, assignment: Assignment, by: Any, version: int | None = None) -> Assignment:
+    appeal = _lock(assignment.appeal, version)
+    assignment = _assignment_for_update(assignment)
+    lead = assignment.role == Assignment.Role.LEAD
+    target = _check("sign" if lead else "co_sign", appeal, by, assignment=assignment)
+    if assignment.state != AssignmentState.PENDING:
+        raise Conflict("该派单不是待签收状态", field="assignment")
+    assignment.state = AssignmentState.SIGNED
+    assignment.signed_at, assignment.signed_by = _now(), by
+    assignment.save(update_fields=["state", "signed_at", "signed_by", "updated_at"])
+    _move(
+        appeal,
+        "sign" if lead else "co_sign",
+        by,
+        target,
+        note=f"{assignment.department.name}已签收",
+        data={"assignment": assignment.pk, "on_time": assignment.signed_at <= assignment.sign_due_at},
+    )
+    return assignment
+
+
+@transaction.atomic
+def return_assignment(
+    *, assignment: Assignment, reason: str, by: Any, version: int | None = None
+) -> Assignment:
+    """退单: within the sign limit, with a reason; it goes back to the dispatcher."""
+    appeal = _lock(assignment.appeal, version)
+    assignment = _assignment_for_update(assignment)
+    lead = assignment.role == Assignment.Role.LEAD
+    target = _check("return" if lead else "co_return", appeal, by, assignment=assignment)
+    reason = _required(reason, "reason", "退单理由", 500)
+    if assignment.state != AssignmentState.PENDING:
+        raise Conflict("已签收的派单不能退单，请申请改派或延期", field="assignment")
+    assignment.state = AssignmentState.RETURNED
+    assignment.return_reason = reason
+    assignment.save(update_fields=["state", "return_reason", "updated_at"])
+    _move(
+        appeal,
+        "return" if lead else "co_return",
+        by,
+        target,
+        public=False,
+        note=f"{assignment.department.name}退单：{reason}",
+        data={"assignment": assignment.pk},
+    )
+    return assignment
+
+
+@transaction.atomic
+def redispatch(*, assignment: Assignment, to: Department, by: Any, version: int | None = None) -> Assignment:
+    """改派: the dispatcher accepts a return and sends that share to another department."""
+    appeal = _lock(assignment.appeal, version)
+    assignment = _assignment_for_update(assignment)
+    lead = assignment.role == Assignment.Role.LEAD
+    target = _check(
+        "redispatch", appeal, by, to=AppealState.DISPATCHED if lead else AppealState(appeal.state)
+    )
+    if assignment.state != AssignmentState.RETURNED:
+        raise Conflict("只能改派已退单的派单", field="assignment")
+    if to.pk == assignment.department_id:
+        raise DomainError("改派须选择另一个部门，或驳回退单", field="to")
+    if appeal.assignments.filter(department=to, state__in=["pending", "signed"]).exists():
+        raise DomainError(f"{to.name}已在办理此诉求", field="to")
+    assignment.state = AssignmentState.CANCELLED
+    assignment.finished_at = _now()
+    assignment.save(update_fields=["state", "finished_at", "updated_at"])
+    fresh = _new_assignment(appeal, to, assignment.role, by, _now())
+    fields: list[str] = []
+    if lead:
+        appeal.due_at = fresh.handle_due_at
+        fields.append("due_at")
+    _move(
+        appeal,
+        "redispatch",
+        by,
+        target,
+        fields=fields,
+        note=f"改派至{to.name}",
+        data={"from": assignment.department_id, "to": to.pk, "role": assignment.role},
+    )
+    return fresh
+
+
+@transaction.atomic
+def reject_return(*, assignment: Assignment, note: str, by: Any, version: int | None = None) -> Assignment:
+    """派单异议审核 refuses the return: the same department must sign."""
+    appeal = _lock(assignment.appeal, version)
+    assignment = _assignment_for_update(assignment)
+    lead = assignment.role == Assignment.Role.LEAD
+    target = _check(
+        "reject_return", appeal, by, to=AppealState.DISPATCHED if lead else AppealState(appeal.state)
+    )
+    if assignment.state != AssignmentState.RETURNED:
+        raise Conflict("该派单没有待审核的退单", field="assignment")
+    note = _required(note, "note", "驳回理由", 500)
+    now = _now()
+    due = _deadlines(appeal, now)
+    assignment.state = AssignmentState.PENDING
+    assignment.sign_due_at, assignment.sign_started_at, assignment.sign_limit_days = (
+        due.sign,
+        now,
+        due.sign_days,
+    )
+    assignment.save(
+        update_fields=["state", "sign_due_at", "sign_started_at", "sign_limit_days", "updated_at"]
+    )
+    _move(
+        appeal,
+        "reject_return",
+        by,
+        target,
+        public=False,
+        note=f"驳回{assignment.department.name}的退单：{note}",
+        data={"assignment": assignment.pk},
+    )
+    return assignment
+
+
+# ---------------------------------------------------------------------------------------------
+# 限时办结: extensions, co-handling, notes, reply
+# ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def request_extension(
+    *, assignment: Assignment, reason: str, until: datetime, by: Any, version: int | None = None
+) -> Extension:
+    appeal = _lock(assignment.appeal, version)
+    assignment = _assignment_for_update(assignment)
+    target = _check("request_extension", appeal, by, assignment=assignment)
+    if assignment.state != AssignmentState.SIGNED:
+        raise Conflict("只有办理中的派单可以申请延期", field="assignment")
+    reason = _required(reason, "reason", "延期理由", 500)
+    if until <= assignment.handle_due_at:
+        raise DomainError(
+            f"申请延期的期限须晚于当前期限 {timezone.localtime(assignment.handle_due_at):%Y-%m-%d %H:%M}",
+            field="until",
+        )
+    try:
+        with transaction.atomic():
+            extension = Extension.objects.create(
+                assignment=assignment,
+                reason=reason,
+                requested_by=by,
+                previous_due_at=assignment.handle_due_at,
+                requested_due_at=until,
+            )
+    except IntegrityError as exc:
+        raise Conflict("已有待审核的延期申请", field="assignment") from exc
+    _move(
+        appeal,
+        "request_extension",
+        by,
+        target,
+        public=False,
+        note=f"申请延期至 {timezone.localtime(until):%Y-%m-%d %H:%M}：{reason}",
+        data={"extension": extension.pk, "until": until},
+    )
+    return extension
+
+
+@transaction.atomic
+def decide_extension(
+    *, extension: Extension, approve: bool, note: str = "", by: Any, version: int | None = None
+) -> Extension:
+    """The deadline moves only here, only on approval; the request and the old limit are kept."""
+    assignment = extension.assignment
+    appeal = _lock(assignment.appeal, version)
+    target = _check("decide_extension", appeal, by)
+    extension = Extension.objects.select_for_update().get(pk=extension.pk)
+    if extension.state != Extension.State.PENDING:
+        raise Conflict("该延期申请已审核", field="extension")
+    assignment = _assignment_for_update(assignment)
+    extension.state = Extension.State.APPROVED if approve else Extension.State.REFUSED
+    extension.decided_by, extension.decided_at, extension.decision_note = by, _now(), note.strip()[:500]
+    extension.save()
+    fields: list[str] = []
+    if approve:
+        assignment.handle_due_at = extension.requested_due_at
+        assignment.handle_limit_days = None  # an agreed date: a later calendar change leaves it alone
+        assignment.save(update_fields=["handle_due_at", "handle_limit_days", "updated_at"])
+        if assignment.role == Assignment.Role.LEAD:
+            appeal.due_at = extension.requested_due_at
+            fields.append("due_at")
+    _move(
+        appeal,
+        "decide_extension",
+        by,
+        target,
+        fields=fields,
+        note=("同意延期至 " + f"{timezone.localtime(extension.requested_due_at):%Y-%m-%d %H:%M}")
+        if approve
+        else f"不同意延期：{note}",
+        data={
+            "extension": extension.pk,
+            "approved": approve,
+            "previous": extension.previous_due_at,
+            "requested": extension.requested_due_at,
+        },
+    )
+    return extension
+
+
+@transaction.atomic
+def submit_contribution(
+    *, assignment: Assignment, text: str, by: Any, version: int | None = None
+) -> Assignment:
+    """A co-handler's part goes to the lead; the lead replies for all."""
+    appeal = _lock(assignment.appeal, version)
+    assignment = _assignment_for_update(assignment)
+    if assignment.role != Assignment.Role.CO:
+        raise DomainError("主办单位请直接提交答复", field="assignment")
+    target = _check("co_submit", appeal, by, assignment=assignment)
+    if assignment.state != AssignmentState.SIGNED:
+        raise Conflict("请先签收再提交协办意见", field="assignment")
+    assignment.contribution = _required(text, "text", "协办意见", 5000)
+    assignment.state = AssignmentState.SUBMITTED
+    assignment.finished_at = _now()
+    assignment.save(update_fields=["contribution", "state", "finished_at", "updated_at"])
+    _move(
+        appeal,
+        "co_submit",
+        by,
+        target,
+        public=False,
+        note=f"{assignment.department.name}提交协办意见",
+        data={"assignment": assignment.pk},
+    )
+    return assignment
+
+
+def _signed_lead(appeal: Appeal) -> Assignment | None:
+    return appeal.assignments.filter(role=Assignment.Role.LEAD, state=AssignmentState.SIGNED).first()
+
+
+@transaction.atomic
+def add_note(*, appeal: Appeal, text: str, by: Any, version: int | None = None) -> Appeal:
+    appeal = _lock(appeal, version)
+    target = _check("note", appeal, by, assignment=_signed_lead(appeal))
+    _move(appeal, "note", by, target, public=False, note=_required(text, "text", "办理过程", 2000))
+    return appeal
+
+
+@transaction.atomic
+def submit_reply(*, appeal: Appeal, text: str, by: Any, version: int | None = None) -> Appeal:
+    appeal = _lock(appeal, version)
+    target = _check("reply", appeal, by, assignment=_signed_lead(appeal))
+    appeal.reply = _required(text, "text", "答复内容", 5000)
+    _move(appeal, "reply", by, target, public=False, note="主办单位提交答复", fields=["reply"])
+    return appeal
+
+
+@transaction.atomic
+def approve_reply(*, appeal: Appeal, by: Any, version: int | None = None) -> Appeal:
+    appeal = _lock(appeal, version)
+    target = _check("approve_reply", appeal, by)
+    appeal.replied_at = _now()
+    _move(
+        appeal,
+        "approve_reply",
+        by,
+        target,
+        note="已答复诉求人",
+        data={"reply": appeal.reply},
+        fields=["replied_at"],
+    )
+    transaction.on_commit(lambda: notify.notify_reply(appeal))
+    return appeal
+
+
+@transaction.atomic
+def rework_reply(*, appeal: Appeal, note: str, by: Any, version: int | None = None) -> Appeal:
+    appeal = _lock(appeal, version)
+    target = _check("rework_reply", appeal, by)
+    _move(
+        appeal,
+        "rework_reply",
+        by,
+        target,
+        public=False,
+        note=f"答复退回重办：{_required(note, 'note', '退回理由', 500)}",
+    )
+    return appeal
+
+
+# ---------------------------------------------------------------------------------------------
+# 反馈评价: callback, reopen, close, archive
+# ---------------------------------------------------------------------------------------------
+
+
+def _finish_assignments(appeal: Appeal, now: datetime) -> None:
+    appeal.assignments.filter(state__in=[AssignmentState.SIGNED, AssignmentState.SUBMITTED]).update(
+        state=AssignmentState.DONE, finished_at=now, updated_at=now
+    )
+
+
+@transaction.atomic
+def record_callback(
+    *,
+    appeal: Appeal,
+    reached: bool,
+    by: Any,
+    solved: str = "",
+    satisfaction: int | None = None,
+    note: str = "",
+    version: int | None = None,
+) -> Callback:
+    """回访. Not solved or not satisfied reopens the appeal (重办) with a fresh limit, up to
+    APPEAL_MAX_REOPENS times; beyond that it also goes to the 纪委督办 red list with a 督办单."""
+    appeal = _lock(appeal, version)
+    if reached:
+        if solved not in Solved.values:
+            raise InvalidInput("请选择解决情况", field="solved")
+        if satisfaction not in Satisfaction.values:
+            raise InvalidInput("请选择满意度", field="satisfaction")
+    callback = Callback(
+        appeal=appeal,
+        reached=reached,
+        solved=solved if reached else "",
+        satisfaction=satisfaction if reached else None,
+        note=note.strip()[:1000],
+        by=by,
+    )
+    now = _now()
+    if not reached:
+        target = _check("callback", appeal, by, to=AppealState.REPLIED)
+        callback.save()
+        _move(appeal, "callback", by, target, public=False, note="回访未联系上")
+        return callback
+    if not callback.unhappy:
+        target = _check("callback", appeal, by, to=AppealState.CLOSED)
+        callback.save()
+        appeal.closed_at = now
+        _finish_assignments(appeal, now)
+        _move(
+            appeal,
+            "callback",
+            by,
+            target,
+            fields=["closed_at"],
+            note=f"回访：{Solved(solved).label}，{Satisfaction(int(satisfaction or 0)).label}，办结",
+        )
+        return callback
+    target = _check("callback", appeal, by, to=AppealState.IN_PROGRESS)
+    callback.save()
+    lead = _signed_lead(appeal)
+    if lead is None:
+        raise Conflict("没有可重办的主办单位", field="assignment")
+    due = _deadlines(appeal, now)
+    handle_due = due.handle
+    lead.handle_due_at, lead.handle_started_at, lead.handle_limit_days = handle_due, now, due.handle_days
+    lead.save(update_fields=["handle_due_at", "handle_started_at", "handle_limit_days", "updated_at"])
+    appeal.reopen_count += 1
+    appeal.due_at = handle_due
+    fields = ["reopen_count", "due_at"]
+    over_limit = appeal.reopen_count > settings.APPEAL_MAX_REOPENS
+    if over_limit:
+        appeal.red_listed = True
+        fields.append("red_listed")
+    _move(
+        appeal,
+        "callback",
+        by,
+        target,
+        fields=fields,
+        note=f"回访：{Solved(solved).label}，{Satisfaction(int(satisfaction or 0)).label}，第{appeal.reopen_count}次重办",
+        data={"reopen": appeal.reopen_count, "due_at": handle_due},
+    )
+    if over_limit:
+        SupervisionOrder.objects.create(
+            appeal=appeal,
+            department=lead.department,
+            issued_by=None,
+            due_at=handle_due,
+            note=f"重办{appeal.reopen_count}次仍不满意，转纪委督办",
+        )
+        events.append(
+            appeal,
+            action="supervise",
+            actor=None,
+            at=_now(),
+            from_state=appeal.state,
+            to_state=appeal.state,
+            note="多次重办仍不满意，列入纪委督办红名单",
+            public=False,
+        )
+    return callback
+
+
+@transaction.atomic
+def close(*, appeal: Appeal, note: str, by: Any, version: int | None = None) -> Appeal:
+    """办结 without a satisfied callback (e.g. the citizen could not be reached after repeated tries)."""
+    appeal = _lock(appeal, version)
+    target = _check("close", appeal, by)
+    now = _now()
+    appeal.closed_at = now
+    _finish_assignments(appeal, now)
+    _move(appeal, "close", by, target, fields=["closed_at"], note=_required(note, "note", "办结说明", 500))
+    return appeal
+
+
+@transaction.atomic
+def archive(*, appeal: Appeal, by: Any, version: int | None = None) -> Appeal:
+    appeal = _lock(appeal, version)
+    target = _check("archive", appeal, by)
+    _move(appeal, "archive", by, target, public=False, note="归档")
+    return appeal
+
+
+# ---------------------------------------------------------------------------------------------
+# 催办督办
+# ---------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def supervise(
+    *,
+    appeal: Appeal,
+    department: Department,
+    note: str,
+    days: Decimal,
+    by: Any,
+    red_list: bool = False,
+    version: int | None = None,
+) -> SupervisionOrder:
+    appeal = _lock(appeal, version)
+    target = _check("supervise", appeal, by)
+    note = _required(note, "note", "督办意见", 1000)
+    due = get_calendar().deadline_for(_now(), Limit.working_days(days))
+    order = SupervisionOrder.objects.create(
+        appeal=appeal, department=department, note=note, due_at=due, issued_by=by
+    )
+    fields: list[str] = []
+    if red_list and not appeal.red_listed:
+        appeal.red_listed = True
+        fields.append("red_listed")
+    _move(
+        appeal,
+        "supervise",
+        by,
+        target,
+        public=False,
+        fields=fields,
+        note=f"向{department.name}发出督办单：{note}",
+        data={"order": order.pk, "due_at": due, "red_list": red_list},
+    )
+    return order
+
+
+@transaction.atomic
+def urge(*, assignment: Assignment, threshold: str, by: Any = None) -> bool:
+    """催办 an assignment once per threshold ("yellow", "red", or a manual tag). Returns False when
+    this threshold was already urged, so a periodic job can run as often as it likes."""
+    appeal = _lock(assignment.appeal, None)
+    target = _check("urge", appeal, by)
+    _, created = Urge.objects.get_or_create(assignment=assignment, threshold=threshold)
+    if not created:
+        return False
+    label = {"yellow": "临近期限", "red": "已超期"}.get(threshold, threshold)
+    _move(
+        appeal,
+        "urge",
+        by,
+        target,
+        public=False,
+        note=f"催办{assignment.department.name}：{label}",
+        data={"assignment": assignment.pk, "threshold": threshold},
+    )
+    return True
+
+
+def run_urging(now: datetime | None = None) -> int:
+    """The periodic job: urge every open assignment that turned yellow or red, and put appeals
+    overdue by more than the handling limit again on the red list. Idempotent."""
+    from .selectors import light
+
+    now = now or _now()
+    sent = 0
+    open_assignments = Assignment.objects.filter(
+        state__in=[AssignmentState.PENDING, AssignmentState.SIGNED]
+    ).select_related("appeal", "department")
+    for a in open_assignments.iterator():
+        due = a.sign_due_at if a.state == AssignmentState.PENDING else a.handle_due_at
+        colour = light(a.created_at, due, now)
+        if colour in ("yellow", "red"):
+            tag = f"{'sign' if a.state == AssignmentState.PENDING else 'handle'}-{colour}"
+            sent += urge(assignment=a, threshold=tag)
+        if colour == "red" and a.role == Assignment.Role.LEAD and a.state == AssignmentState.SIGNED:
+            limit = a.handle_due_at - a.created_at
+            if now - a.handle_due_at > limit and not a.appeal.red_listed:
+                Appeal.objects.filter(pk=a.appeal_id).update(red_listed=True)
+    return sent
+
+
+def recompute_deadlines() -> int:
+    """After an administrator changes the calendar: recompute every open working-day deadline from
+    its stored start and limit, in bulk, and record the change on each affected appeal's timeline.
+    Clock-hour limits and extended (agreed) dates are left alone. Returns the appeals changed."""
+    import numpy as np
+
+    from zhengwu.calendar.workdays import add_working_days_bulk
+
+    cal = get_calendar()
+    rows = list(
+        Assignment.objects.filter(state__in=[AssignmentState.PENDING, AssignmentState.SIGNED])
+        .filter(Q(sign_limit_days__isnull=False) | Q(handle_limit_days__isnull=False))
+        .only(
+            "id",
+            "appeal_id",
+            "role",
+            "state",
+            "sign_due_at",
+            "handle_due_at",
+            "sign_started_at",
+            "sign_limit_days",
+            "handle_started_at",
+            "handle_limit_days",
+        )
+    )
+
+    def bulk(starts: list[datetime], days: list[Decimal]) -> list[datetime]:
+        if not starts:
+            return []
+        utc = np.array([s.astimezone(UTC).replace(tzinfo=None) for s in starts], dtype="datetime64[s]")
+        out = add_working_days_bulk(cal, utc, np.array([float(d) for d in days]))
+        return [datetime.fromisoformat(str(v)).replace(tzinfo=UTC) for v in out]
+
+    changed: dict[int, list[Assignment]] = {}
+    signs = [
+        (r, r.sign_started_at, r.sign_limit_days)
+        for r in rows
+        if r.state == AssignmentState.PENDING
+        and r.sign_started_at is not None
+        and r.sign_limit_days is not None
+    ]
+    for (r, _, _), due in zip(signs, bulk([s for _, s, _ in signs], [d for _, _, d in signs]), strict=True):
+        if due != r.sign_due_at:
+            r.sign_due_at = due
+            changed.setdefault(r.appeal_id, []).append(r)
+    handles = [
+        (r, r.handle_started_at, r.handle_limit_days)
+        for r in rows
+        if r.handle_started_at is not None and r.handle_limit_days is not None
+    ]
+    for (r, _, _), due in zip(
+        handles, bulk([s for _, s, _ in handles], [d for _, _, d in handles]), strict=True
+    ):
+        if due != r.handle_due_at:
+            r.handle_due_at = due
+            changed.setdefault(r.appeal_id, []).append(r)
+    for appeal_id, assignments in changed.items():
+        with transaction.atomic():
+            appeal = Appeal.objects.select_for_update().get(pk=appeal_id)
+            Assignment.objects.bulk_update(set(assignments), ["sign_due_at", "handle_due_at"])
+            lead = next((a for a in assignments if a.role == Assignment.Role.LEAD), None)
+            fields = []
+            if lead is not None and appeal.due_at != lead.handle_due_at:
+                appeal.due_at = lead.handle_due_at
+                fields.append("due_at")
+            _move(
+                appeal,
+                "recalculate",
+                None,
+                AppealState(appeal.state),
+                public=False,
+                fields=fields,
+                note="工作日历调整，重新计算期限",
+                data={
+                    "assignments": {
+                        a.pk: {"sign": a.sign_due_at, "handle": a.handle_due_at} for a in assignments
+                    }
+                },
+            )
+    return len(changed)

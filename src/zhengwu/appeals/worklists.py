@@ -1,0 +1,500 @@
+"""Read-only queries behind the appeal pages and exports: the worklists of each role, the 问题清零
+board, the list filters, keyset pagination and the deadline lights of many rows at once.
+
+Everything here answers in a fixed number of queries whatever the number of appeals: counts are
+conditional aggregates, rows come a page at a time after a key (never OFFSET), and the working-day
+calendar is read once per page rather than once per row (``selectors.light`` reads it per call)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any, Generic, TypeVar
+
+from django.conf import settings
+from django.db.models import Case, Count, Exists, F, Model, OuterRef, Q, QuerySet, When
+from django.db.models.fields import DateTimeField
+from django.utils import timezone
+
+from zhengwu.calendar.selectors import get_calendar
+from zhengwu.calendar.workdays import Limit, WorkCalendar
+from zhengwu.core.errors import DomainError
+from zhengwu.core.validators import mask_phone
+
+from .models import OPEN_ASSIGNMENT_STATES, Appeal, Assignment, Extension
+from .services import PHONE
+from .workflow import HANDLING_STATES, OPEN_STATES, AppealState, AssignmentState
+
+M = TypeVar("M", bound=Model)
+
+PAGE_SIZE = 50
+NUMBER = re.compile(r"^[A-Za-z0-9]+-\d{8}-\d{6}$")
+
+# ---------------------------------------------------------------------------------------------
+# Who sees what
+# ---------------------------------------------------------------------------------------------
+
+
+def sees_all(user: Any) -> bool:
+    """Whether ``selectors.appeals_visible_to`` gives this user every appeal (the same test), so a
+    worklist may skip the visibility subquery."""
+    return bool(user.has_perm("appeals.view_all_appeals") or user.has_perm("appeals.register_appeal"))
+
+
+def department_scoped(user: Any) -> bool:
+    """A handling-department user: sees only appeals of their department, and never the identity
+    of a confidential reporter."""
+    return not sees_all(user) and bool(user.has_perm("appeals.handle_appeal"))
+
+
+def hides_reporter(user: Any, appeal: Appeal) -> bool:
+    return bool(appeal.confidential) and department_scoped(user)
+
+
+def sees_full_phone(user: Any) -> bool:
+    """Callback staff (accounts.view_personal_data), operators and dispatchers call the citizen;
+    everyone else reads a masked number."""
+    return bool(
+        user.has_perm("accounts.view_personal_data")
+        or user.has_perm("appeals.register_appeal")
+        or user.has_perm("appeals.dispatch_appeal")
+    )
+
+
+@dataclass(frozen=True)
+class Reporter:
+    """How one appeal's reporter is shown to one user."""
+
+    hidden: bool
+    name: str
+    phone: str
+
+    @classmethod
+    def of(cls, appeal: Appeal, user: Any, *, full_phone: bool = False) -> Reporter:
+        if hides_reporter(user, appeal):
+            return cls(True, "（保密）", "（保密）")
+        name = appeal.contact_name or ("匿名" if appeal.anonymous else "")
+        phone = appeal.contact_phone if full_phone else mask_phone(appeal.contact_phone)
+        return cls(False, name, phone)
+
+
+# ---------------------------------------------------------------------------------------------
+# Lights
+# ---------------------------------------------------------------------------------------------
+
+
+class Lights:
+    """green / yellow / red for many rows with one read of the calendar. The rule is
+    ``selectors.light``'s; it is repeated here because that function reads the calendar (one
+    query) on every call."""
+
+    def __init__(self, now: datetime | None = None) -> None:
+        self.now = now or timezone.now()
+        self._cal: WorkCalendar | None = None
+
+    @property
+    def cal(self) -> WorkCalendar:
+        if self._cal is None:
+            self._cal = get_calendar()
+        return self._cal
+
+    def __call__(
+        self, start: datetime | None, due: datetime | None, *, done_at: datetime | None = None
+    ) -> str:
+        if due is None:
+            return "green"
+        at = done_at or self.now
+        if at > due:
+            return "red"
+        if done_at is not None:
+            return "green"
+        start = start or self.now
+        total = (due - start).total_seconds()
+        if total > 0 and (self.now - start).total_seconds() / total >= settings.APPEAL_YELLOW_SHARE:
+            return "yellow"
+        try:
+            left = self.cal.working_days_between(self.now, due)
+        except DomainError:  # a year nobody entered yet: far away, so not near the limit
+            return "green"
+        return "yellow" if float(left) <= settings.APPEAL_YELLOW_WORKING_DAYS else "green"
+
+    def sign(self, a: Assignment) -> str:
+        if a.state == AssignmentState.PENDING:
+            return self(a.sign_started_at or a.created_at, a.sign_due_at)
+        if a.signed_at is not None:
+            return self(a.sign_started_at or a.created_at, a.sign_due_at, done_at=a.signed_at)
+        return ""
+
+    def handle(self, a: Assignment) -> str:
+        if a.state in (AssignmentState.PENDING, AssignmentState.SIGNED):
+            return self(a.handle_started_at or a.created_at, a.handle_due_at)
+        if a.state in (AssignmentState.DONE, AssignmentState.SUBMITTED) and a.finished_at:
+            return self(a.handle_started_at or a.created_at, a.handle_due_at, done_at=a.finished_at)
+        return ""
+
+    def running(self, a: Assignment) -> str:
+        """The light of the limit now running: signing while pending, handling once signed."""
+        return self.sign(a) if a.state == AssignmentState.PENDING else self.handle(a)
+
+    def appeal(self, appeal: Appeal) -> str:
+        """The light of the appeal's own limit (its lead's) while departments are handling it."""
+        if appeal.state not in HANDLING_STATES or appeal.due_at is None:
+            return ""
+        return self(None, appeal.due_at)
+
+    def yellow_until(self) -> datetime:
+        """Dues up to this moment are within the yellow window of working days."""
+        days = Decimal(str(settings.APPEAL_YELLOW_WORKING_DAYS))
+        try:
+            return self.cal.deadline_for(self.now, Limit.working_days(days))
+        except DomainError:
+            return self.now + timedelta(days=float(days))
+
+
+LIGHT_LABELS = {"green": "正常", "yellow": "临期", "red": "超期", "": ""}
+
+
+def assignment_overdue_q(now: datetime, prefix: str = "") -> Q:
+    """An open assignment past its running limit: not signed in time, or not handled in time."""
+    return Q(**{f"{prefix}state": AssignmentState.PENDING, f"{prefix}sign_due_at__lt": now}) | Q(
+        **{f"{prefix}state": AssignmentState.SIGNED, f"{prefix}handle_due_at__lt": now}
+    )
+
+
+def assignment_yellow_q(now: datetime, until: datetime) -> Q:
+    """Open and not overdue, with the running limit inside the yellow window. (The share-of-limit
+    part of the light rule is not a column; rows still show their exact light.)"""
+    return Q(state=AssignmentState.PENDING, sign_due_at__gte=now, sign_due_at__lte=until) | Q(
+        state=AssignmentState.SIGNED, handle_due_at__gte=now, handle_due_at__lte=until
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Keyset pagination
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Page(Generic[M]):
+    rows: list[M]
+    next_key: str | None
+    first: bool
+
+
+def keyset(
+    qs: QuerySet[M],
+    *,
+    field: str,
+    descending: bool,
+    after: str | None,
+    size: int = PAGE_SIZE,
+    nullable: bool = False,
+) -> Page[M]:
+    """One page of ``qs`` ordered by (field, id), nulls last, starting after the key ``after``
+    ("<iso datetime>~<id>" or "~<id>" for a null value). A bad key starts from the beginning."""
+    value, last_id, valid = _parse_key(after)
+    order = F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
+    qs = qs.order_by(order, "-id" if descending else "id")
+    if valid:
+        before_or_after = "lt" if descending else "gt"
+        if value is None:
+            qs = qs.filter(**{f"{field}__isnull": True, f"id__{before_or_after}": last_id})
+        else:
+            cond = Q(**{f"{field}__{before_or_after}": value}) | Q(
+                **{field: value, f"id__{before_or_after}": last_id}
+            )
+            if nullable:
+                cond |= Q(**{f"{field}__isnull": True})
+            qs = qs.filter(cond)
+    rows = list(qs[: size + 1])
+    next_key = None
+    if len(rows) > size:
+        rows = rows[:size]
+        last = rows[-1]
+        v = getattr(last, field)
+        next_key = f"{v.isoformat() if v is not None else ''}~{last.pk}"
+    return Page(rows=rows, next_key=next_key, first=not valid)
+
+
+def _parse_key(after: str | None) -> tuple[datetime | None, int, bool]:
+    if not after or "~" not in after:
+        return None, 0, False
+    raw, _, pk = after.rpartition("~")
+    try:
+        last_id = int(pk)
+        value = datetime.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None, 0, False
+    if value is not None and timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    return value, last_id, True
+
+
+# ---------------------------------------------------------------------------------------------
+# The list: search and filters
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sort:
+    label: str
+    field: str
+    descending: bool
+    nullable: bool = False
+
+
+SORTS: dict[str, Sort] = {
+    "new": Sort("最新登记", "created_at", True),
+    "old": Sort("最早登记", "created_at", False),
+    "due": Sort("期限最近", "due_at", False, nullable=True),
+}
+
+
+def search(qs: QuerySet[Appeal], q: str) -> QuerySet[Appeal]:
+    """An appeal number or a phone number matches exactly (both indexed); anything else is looked
+    for in the title."""
+    q = (q or "").strip()
+    if not q:
+        return qs
+    if NUMBER.match(q):
+        return qs.filter(number=q.upper())
+    phone = q.replace(" ", "")
+    if PHONE.match(phone):
+        return qs.filter(contact_phone=phone)
+    return qs.filter(title__icontains=q)
+
+
+def filter_appeals(
+    qs: QuerySet[Appeal], params: dict[str, Any], *, now: datetime, hide_confidential_phone: bool = False
+) -> QuerySet[Appeal]:
+    """``params`` are cleaned values of ``forms.AppealFilterForm``. The department, open, overdue
+    and red filters count the same way as the 问题清零 board, so its links land on its numbers."""
+    q = params.get("q") or ""
+    if q and hide_confidential_phone and PHONE.match(q.replace(" ", "")):
+        # a department may not learn who filed a confidential report by searching a phone number
+        qs = qs.filter(confidential=False)
+    qs = search(qs, q)
+    for key, field in (
+        ("state", "state"),
+        ("appeal_type", "appeal_type"),
+        ("urgency", "urgency"),
+        ("channel", "channel"),
+    ):
+        if params.get(key):
+            qs = qs.filter(**{field: params[key]})
+    category = params.get("category")
+    if category is not None:
+        qs = qs.filter(Q(category=category) | Q(category__parent=category))
+    open_only = bool(params.get("open") or params.get("overdue") or params.get("red"))
+    if open_only:
+        qs = qs.filter(state__in=OPEN_STATES)
+    if params.get("red"):
+        qs = qs.filter(red_listed=True)
+    department = params.get("department")
+    if department is not None or params.get("overdue"):
+        cond = Q(appeal=OuterRef("pk"))
+        if department is not None:
+            cond &= Q(department=department)
+        if open_only:
+            cond &= Q(state__in=OPEN_ASSIGNMENT_STATES)
+        if params.get("overdue"):
+            cond &= assignment_overdue_q(now)
+        qs = qs.filter(Exists(Assignment.objects.filter(cond)))
+    return qs
+
+
+# ---------------------------------------------------------------------------------------------
+# 问题清零 board
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DepartmentLoad:
+    department_id: int
+    name: str
+    open: int
+    overdue: int
+    red: int
+
+
+def board_by_department(now: datetime) -> list[DepartmentLoad]:
+    """Per department, in one query: appeals with an open assignment there, those whose
+    assignment there is overdue, and those on the red list."""
+    rows = (
+        Assignment.objects.filter(state__in=OPEN_ASSIGNMENT_STATES, appeal__state__in=OPEN_STATES)
+        .values("department_id", "department__name")
+        .annotate(
+            n_open=Count("appeal_id", distinct=True),
+            n_overdue=Count("appeal_id", distinct=True, filter=assignment_overdue_q(now)),
+            n_red=Count("appeal_id", distinct=True, filter=Q(appeal__red_listed=True)),
+        )
+        .order_by("-n_overdue", "-n_red", "-n_open", "department__name")
+    )
+    return [
+        DepartmentLoad(r["department_id"], r["department__name"], r["n_open"], r["n_overdue"], r["n_red"])
+        for r in rows
+    ]
+
+
+def board_totals(now: datetime) -> dict[str, int]:
+    open_appeals = Appeal.objects.filter(state__in=OPEN_STATES)
+    totals = open_appeals.aggregate(
+        open=Count("id"),
+        red=Count("id", filter=Q(red_listed=True)),
+        overdue=Count(
+            "id",
+            filter=Q(Exists(Assignment.objects.filter(Q(appeal=OuterRef("pk")) & assignment_overdue_q(now)))),
+        ),
+    )
+    return {k: int(v or 0) for k, v in totals.items()}
+
+
+def with_open_lead(qs: QuerySet[Appeal]) -> QuerySet[Appeal]:
+    """Prefetch each appeal's open lead assignment (with its department) as ``open_leads``."""
+    from django.db.models import Prefetch
+
+    return qs.prefetch_related(
+        Prefetch(
+            "assignments",
+            queryset=Assignment.objects.filter(
+                role=Assignment.Role.LEAD, state__in=OPEN_ASSIGNMENT_STATES
+            ).select_related("department"),
+            to_attr="open_leads",
+        )
+    )
+
+
+def red_list(limit: int = 50) -> list[Appeal]:
+    """纪委督办: open appeals on the red list, the longest overdue first."""
+    qs = Appeal.objects.filter(red_listed=True, state__in=OPEN_STATES).select_related("category")
+    return list(with_open_lead(qs).order_by(F("due_at").asc(nulls_last=True), "id")[:limit])
+
+
+def long_overdue(now: datetime, *, days: int = 5, limit: int = 50) -> list[Appeal]:
+    """Appeals in handling whose limit passed more than ``days`` calendar days ago."""
+    qs = Appeal.objects.filter(
+        state__in=[AppealState.DISPATCHED, AppealState.RETURNED, AppealState.IN_PROGRESS],
+        due_at__lt=now - timedelta(days=days),
+    ).select_related("category")
+    return list(with_open_lead(qs).order_by("due_at", "id")[:limit])
+
+
+# ---------------------------------------------------------------------------------------------
+# Dispatcher queue, callback queue, department inbox
+# ---------------------------------------------------------------------------------------------
+
+QUEUE_TABS: dict[str, str] = {
+    "registered": "待研判",
+    "triaged": "待派单",
+    "returned": "退单待审",
+    "extensions": "延期申请",
+    "reply_review": "答复待审核",
+}
+
+
+def queue_counts() -> dict[str, int]:
+    states = Appeal.objects.filter(
+        state__in=[AppealState.REGISTERED, AppealState.TRIAGED, AppealState.REPLY_REVIEW]
+    ).aggregate(
+        registered=Count("id", filter=Q(state=AppealState.REGISTERED)),
+        triaged=Count("id", filter=Q(state=AppealState.TRIAGED)),
+        reply_review=Count("id", filter=Q(state=AppealState.REPLY_REVIEW)),
+    )
+    return {
+        "registered": states["registered"],
+        "triaged": states["triaged"],
+        "returned": returned_assignments().count(),
+        "extensions": pending_extensions().count(),
+        "reply_review": states["reply_review"],
+    }
+
+
+def returned_assignments() -> QuerySet[Assignment]:
+    return Assignment.objects.filter(
+        state=AssignmentState.RETURNED, appeal__state__in=OPEN_STATES
+    ).select_related("appeal", "department")
+
+
+def pending_extensions() -> QuerySet[Extension]:
+    return Extension.objects.filter(
+        state=Extension.State.PENDING, assignment__appeal__state__in=OPEN_STATES
+    ).select_related("assignment", "assignment__appeal", "assignment__department")
+
+
+INBOX_TABS: dict[str, str] = {
+    "pending": "待签收",
+    "signed": "办理中",
+    "yellow": "临期",
+    "red": "超期",
+    "finished": "已办结/退单",
+}
+
+
+def inbox_base(department_id: int) -> QuerySet[Assignment]:
+    return Assignment.objects.filter(department_id=department_id).select_related(
+        "appeal", "appeal__category", "appeal__category__parent"
+    )
+
+
+def inbox_counts(department_id: int, lights: Lights) -> dict[str, int]:
+    now, until = lights.now, lights.yellow_until()
+    agg = Assignment.objects.filter(department_id=department_id).aggregate(
+        pending=Count("id", filter=Q(state=AssignmentState.PENDING)),
+        signed=Count("id", filter=Q(state=AssignmentState.SIGNED)),
+        yellow=Count("id", filter=assignment_yellow_q(now, until)),
+        red=Count("id", filter=assignment_overdue_q(now)),
+        finished=Count("id", filter=~Q(state__in=[AssignmentState.PENDING, AssignmentState.SIGNED])),
+    )
+    return {k: int(v or 0) for k, v in agg.items()}
+
+
+def inbox_tab(qs: QuerySet[Assignment], tab: str, lights: Lights) -> tuple[QuerySet[Assignment], str, bool]:
+    """The tab's rows and the key they are paged by: (queryset, field, descending)."""
+    running_due = Case(
+        When(state=AssignmentState.PENDING, then=F("sign_due_at")),
+        default=F("handle_due_at"),
+        output_field=DateTimeField(),
+    )
+    if tab == "pending":
+        return qs.filter(state=AssignmentState.PENDING), "sign_due_at", False
+    if tab == "signed":
+        return qs.filter(state=AssignmentState.SIGNED), "handle_due_at", False
+    if tab == "yellow":
+        return (
+            qs.filter(assignment_yellow_q(lights.now, lights.yellow_until())).annotate(due=running_due),
+            "due",
+            False,
+        )
+    if tab == "red":
+        return qs.filter(assignment_overdue_q(lights.now)).annotate(due=running_due), "due", False
+    return (
+        qs.exclude(state__in=[AssignmentState.PENDING, AssignmentState.SIGNED]),
+        "updated_at",
+        True,
+    )
+
+
+def inbox_search(qs: QuerySet[Assignment], q: str) -> QuerySet[Assignment]:
+    q = (q or "").strip()
+    if not q:
+        return qs
+    if NUMBER.match(q):
+        return qs.filter(appeal__number=q.upper())
+    return qs.filter(appeal__title__icontains=q)
+
+
+def phone_or_blank(phone: str | None) -> str:
+    """The number as the services store it, or "" when it is not (yet) a phone number."""
+    phone = (phone or "").strip().replace(" ", "")
+    return phone if PHONE.match(phone) else ""
+
+
+def earlier_appeals_of(qs: QuerySet[Appeal], phone: str, *, limit: int = 10) -> Sequence[Appeal]:
+    """A caller's earlier appeals, newest first, so a repeat can be spotted at intake."""
+    phone = phone_or_blank(phone)
+    if not phone:
+        return []
+    return list(qs.filter(contact_phone=phone).order_by("-created_at", "-id")[:limit])
