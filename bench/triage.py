@@ -1,0 +1,178 @@
+"""Benchmark of the triage app (智能研判) on the real 12345 messages: cross-validated scores,
+training time, prediction speed on one core, model size, near-duplicate lookups and hot issues
+over 100,000 appeals. Figures go to docs/benchmarks.md, section 智能研判.
+
+    .venv/bin/python bench/triage.py [--data ../shared/data/appeals] [--n 100000] [--skip-cv]
+
+The data set stays where it is: this script reads it, and the 100,000 appeals for the speed
+tests are synthesised in memory by sampling and perturbing the real messages (random district,
+a few characters dropped or replaced), never written anywhere.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import random
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# Run as a script, this folder comes first on sys.path, and bench/calendar.py would shadow the
+# standard library's calendar (which datetime.strptime imports).
+sys.path = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
+sys.path.insert(0, str(ROOT / "src"))
+
+from threadpoolctl import threadpool_limits  # noqa: E402
+
+from zhengwu.triage.classifier import cross_validate, train  # noqa: E402
+from zhengwu.triage.datasets import read_labelled  # noqa: E402
+from zhengwu.triage.duplicates import DuplicateIndex  # noqa: E402
+from zhengwu.triage.hotspots import Message, find_hot_issues, parse_time  # noqa: E402
+
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "appeals"
+DISTRICT = re.compile(r"[A-Z]\d{0,2}(?=[区县])")
+FILLERS = "的了是在我们有这个不"
+
+
+def load_pool(data: Path) -> list[tuple[str, str, str]]:
+    """(title, body, time) of every message in the data set's files."""
+    pool = []
+    for name in ("labelled.csv", "hot_messages.csv", "unlabelled.csv", "replies.csv"):
+        path = data / name
+        if path.exists():
+            with path.open(encoding="utf-8", newline="") as fh:
+                pool += [(r["title"], r["body"], r["time"]) for r in csv.DictReader(fh)]
+    return pool
+
+
+def perturb(rng: random.Random, text: str, district: str | None) -> str:
+    """Another citizen's version: maybe another district, about one character in 30 changed."""
+    if not text:
+        return text
+    if district:
+        text = DISTRICT.sub(district, text)
+    chars = list(text)
+    for _ in range(max(1, len(chars) // 30)):
+        chars[rng.randrange(len(chars))] = rng.choice(FILLERS) if rng.random() < 0.5 else ""
+    return "".join(chars)
+
+
+def synthesise(pool, n: int, seed: int = 1) -> tuple[list[Message], list[int]]:
+    rng = random.Random(seed)
+    messages, sources = [], []
+    for k in range(n):
+        s = rng.randrange(len(pool))
+        title, body, when = pool[s]
+        district = f"{rng.choice('ABCDEFGHIJKL')}{rng.randint(1, 12)}" if rng.random() < 0.8 else None
+        messages.append(
+            Message(
+                id=k,
+                title=perturb(rng, title, district),
+                body=perturb(rng, body, district),
+                time=parse_time(when),
+                user=f"U{rng.randrange(n // 2)}",
+                likes=rng.choice((0, 0, 0, 1, 2, 5)),
+            )
+        )
+        sources.append(s)
+    return messages, sources
+
+
+def timed(fn, *args, **kwargs):
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = fn(*args, **kwargs)
+    return result, time.perf_counter() - wall, time.process_time() - cpu
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--n", type=int, default=100_000, help="synthesised appeals for the speed tests")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--skip-cv", action="store_true")
+    args = parser.parse_args()
+    results: dict[str, object] = {
+        "machine": f"{platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "date": time.strftime("%Y-%m-%d"),
+    }
+
+    rows = read_labelled(args.data / "labelled.csv")
+    titles, bodies, labels = [r.title for r in rows], [r.body for r in rows], [r.label for r in rows]
+    with threadpool_limits(1):  # one core throughout: the figures must hold on a busy server
+        if not args.skip_cv:
+            cv, wall, _ = timed(cross_validate, titles, bodies, labels, folds=args.folds)
+            results["cv"] = {**cv.as_dict(), "seconds": round(wall, 1)}
+            print(
+                f"CV {args.folds}-fold: macro-F1 {cv.macro_f1:.4f}, top-3 {cv.top3_recall:.4f} ({wall:.0f} s)"
+            )
+            for i, fold in enumerate(cv.folds, 1):
+                print(
+                    f"  fold {i}: accuracy {fold.accuracy:.4f} macro-F1 {fold.macro_f1:.4f} top-3 {fold.top3_recall:.4f}"
+                )
+
+        model, wall, cpu = timed(train, titles, bodies, labels)
+        results["train"] = {"n": len(rows), "wall_seconds": round(wall, 1), "cpu_seconds": round(cpu, 1)}
+        print(f"training on {len(rows)}: {wall:.1f} s wall, {cpu:.1f} s CPU")
+
+        items = list(zip(titles, bodies, strict=True))
+        _, wall, cpu = timed(model.predict_many, items)
+        _, wall_x, _ = timed(lambda: [model.predict(t, b) for t, b in items[:1000]])
+        results["predict"] = {
+            "per_second": round(len(items) / wall),
+            "per_second_cpu": round(len(items) / cpu),
+            "with_explanations_per_second": round(1000 / wall_x),
+        }
+        results["model_mb"] = round(model.size_bytes() / 1e6, 2)
+        results["features"] = len(model.terms)
+        print(
+            f"predictions: {len(items) / wall:.0f}/s on one core, {1000 / wall_x:.0f}/s with top-3 explanations; "
+            f"model {results['model_mb']} MB, {len(model.terms)} features"
+        )
+
+    pool = load_pool(args.data)
+    (messages, sources), wall, _ = timed(synthesise, pool, args.n)
+    print(f"synthesised {len(messages)} appeals from {len(pool)} messages in {wall:.0f} s")
+
+    index, wall, _ = timed(DuplicateIndex.build, ((m.id, f"{m.title}\n{m.body}") for m in messages))
+    rng = random.Random(7)
+    latencies, hits = [], 0
+    for _ in range(500):
+        k = rng.randrange(len(messages))
+        m = messages[k]
+        query = perturb(rng, f"{m.title}\n{m.body}", None)
+        started = time.perf_counter()
+        found = index.similar(query)
+        latencies.append((time.perf_counter() - started) * 1000)
+        hits += any(sources[f.id] == sources[k] for f in found)
+    latencies.sort()
+    results["duplicates"] = {
+        "n": len(messages),
+        "build_seconds": round(wall, 1),
+        "lookup_ms_mean": round(statistics.mean(latencies), 2),
+        "lookup_ms_p95": round(latencies[int(0.95 * len(latencies))], 2),
+        "recall_of_perturbed_copies": round(hits / len(latencies), 3),
+    }
+    print(f"near-duplicates: {json.dumps(results['duplicates'])}")
+    del index
+
+    issues, wall, cpu = timed(find_hot_issues, messages)
+    results["hotspots"] = {
+        "n": len(messages),
+        "wall_seconds": round(wall, 1),
+        "cpu_seconds": round(cpu, 1),
+        "issues": len(issues),
+        "largest": issues[0].count if issues else 0,
+    }
+    print(f"hot issues: {json.dumps(results['hotspots'])}")
+    print(json.dumps(results, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,120 @@
+"""Admin for the 派单目录, the category → department mapping, training examples and model
+versions. Versions change only through the services (activate, roll back, retrain), so their rows
+are read-only here; the list says when a file is missing or corrupt."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+
+from zhengwu.core.errors import DomainError
+
+from . import services
+from .models import CategoryDepartment, DispatchRule, ModelVersion, TrainingExample
+
+
+@admin.register(CategoryDepartment)
+class CategoryDepartmentAdmin(admin.ModelAdmin):
+    list_display = ["category", "department"]
+    search_fields = ["category", "department__name"]
+    autocomplete_fields = ["department"]
+
+
+@admin.register(DispatchRule)
+class DispatchRuleAdmin(admin.ModelAdmin):
+    list_display = ["category", "short_keywords", "department", "priority", "is_active"]
+    list_filter = ["is_active", "category"]
+    list_editable = ["priority", "is_active"]
+    search_fields = ["category", "keywords"]
+    autocomplete_fields = ["department"]
+
+    @admin.display(description="关键词")
+    def short_keywords(self, obj: DispatchRule) -> str:
+        words = obj.keyword_list()
+        return "、".join(words[:8]) + ("…" if len(words) > 8 else "")
+
+
+@admin.register(TrainingExample)
+class TrainingExampleAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "label", "suggested", "source", "short_text", "appeal_id", "created_by"]
+    list_filter = ["source", "label"]
+    search_fields = ["title", "body", "label"]
+    readonly_fields = ["digest", "created_at", "created_by", "appeal_id", "suggested", "source"]
+    date_hierarchy = "created_at"
+
+    @admin.display(description="诉求")
+    def short_text(self, obj: TrainingExample) -> str:
+        return (obj.title or obj.body)[:40]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # examples come from dispatcher decisions and the train command
+
+
+@admin.register(ModelVersion)
+class ModelVersionAdmin(admin.ModelAdmin):
+    list_display = [
+        "number",
+        "created_at",
+        "training_size",
+        "cv_macro_f1",
+        "cv_accuracy",
+        "cv_top3",
+        "is_active",
+        "file_status",
+        "notes",
+    ]
+    readonly_fields = [f.name for f in ModelVersion._meta.fields] + ["file_status"]
+    actions = ["activate_selected", "rollback", "retrain"]
+
+    @admin.display(description="模型文件")
+    def file_status(self, obj: ModelVersion) -> str:
+        return services.version_problem(obj) or "正常"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        _, model, problem = services.active_model()
+        if model is None:
+            self.message_user(request, f"{problem}：智能研判目前按派单目录规则给出建议。", messages.WARNING)
+        return super().changelist_view(request, extra_context)
+
+    def _can_manage(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("triage.manage_models")
+
+    @admin.action(description="启用所选版本", permissions=["manage"])
+    def activate_selected(self, request: HttpRequest, queryset: QuerySet[ModelVersion]) -> None:
+        if queryset.count() != 1:
+            self.message_user(request, "请只选择一个版本启用", messages.ERROR)
+            return
+        try:
+            version = services.activate(version=queryset.get(), by=request.user)
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return
+        self.message_user(request, f"已启用v{version.number}", messages.SUCCESS)
+
+    @admin.action(description="回退到上一个启用过的版本", permissions=["manage"])
+    def rollback(self, request: HttpRequest, queryset: QuerySet[ModelVersion]) -> None:
+        try:
+            version = services.rollback(by=request.user)
+        except DomainError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return
+        self.message_user(request, f"已回退到v{version.number}", messages.SUCCESS)
+
+    @admin.action(description="用全部样本重新训练（后台任务）", permissions=["manage"])
+    def retrain(self, request: HttpRequest, queryset: QuerySet[ModelVersion]) -> None:
+        services.schedule_training(by=request.user)
+        self.message_user(request, "已提交训练任务，完成后新版本出现在列表中（分数不低于当前版本时自动启用）")
+
+    def has_manage_permission(self, request: HttpRequest) -> bool:
+        return self._can_manage(request)

@@ -1,0 +1,163 @@
+"""Data of the triage app: the 派单目录 keyword rules and category → department mapping that answer
+before any model exists, the dispatchers' decisions the models learn from, and the model versions.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from zhengwu.core.models import TimeStampedModel
+
+
+def model_dir() -> Path:
+    """Where model files live; ``TRIAGE_MODEL_DIR`` overrides (tests point it at a temp dir)."""
+    return Path(getattr(settings, "TRIAGE_MODEL_DIR", "") or Path(settings.VAR_DIR) / "triage" / "models")
+
+
+class CategoryDepartment(TimeStampedModel):
+    """研判分类 → 承办单位: the department that handles a first-level category by default. The admin
+    maintains it; suggestions name this department next to the category."""
+
+    category = models.CharField("分类", max_length=50, unique=True)
+    department = models.ForeignKey(
+        "org.Department", verbose_name="承办单位", on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "分类承办单位"
+        verbose_name_plural = "分类承办单位"
+        ordering = ["category"]
+
+    def __str__(self) -> str:
+        return f"{self.category} → {self.department}"
+
+
+class DispatchRule(TimeStampedModel):
+    """派单目录 — a keyword rule: an appeal mentioning any of the keywords goes to this category
+    (and department). Answers on cold start and whenever the model is unavailable."""
+
+    category = models.CharField("分类", max_length=50, db_index=True)
+    keywords = models.TextField("关键词", help_text="每行一个，或用逗号、顿号分隔；出现任一关键词即匹配")
+    department = models.ForeignKey(
+        "org.Department",
+        verbose_name="承办单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="留空则使用该分类的默认承办单位",
+    )
+    priority = models.IntegerField("优先级", default=0, help_text="数字大的规则先匹配")
+    is_active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        verbose_name = "派单规则"
+        verbose_name_plural = "派单目录（关键词规则）"
+        ordering = ["-priority", "category", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.category}：{self.keywords[:30]}"
+
+    def keyword_list(self) -> list[str]:
+        from .rules import split_keywords
+
+        return split_keywords(self.keywords)
+
+
+class ExampleSource(models.TextChoices):
+    SEED = "seed", "初始样本"
+    DISPATCHER = "dispatcher", "派单员决定"
+
+
+class TrainingExample(models.Model):
+    """A labelled appeal text the classifier learns from: the seed set, and every dispatcher
+    decision — an accepted suggestion or a correction (``suggested`` ≠ ``label``)."""
+
+    title = models.CharField("标题", max_length=200, blank=True)
+    body = models.TextField("内容")
+    label = models.CharField("分类", max_length=50, db_index=True)
+    suggested = models.CharField("系统建议", max_length=50, blank=True)
+    source = models.CharField("来源", max_length=20, choices=ExampleSource.choices, db_index=True)
+    digest = models.CharField(
+        "文本摘要", max_length=64, db_index=True, help_text="标题和内容的SHA-256，用于去重"
+    )
+    # The appeal this decision was made on. A plain integer, not a foreign key: the triage app was
+    # built before the appeals desk and must not depend on it, and an example stays useful for
+    # training after its appeal is archived or deleted.
+    appeal_id = models.PositiveBigIntegerField("诉求编号", null=True, blank=True, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="决定人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "训练样本"
+        verbose_name_plural = "训练样本"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.label}：{(self.title or self.body)[:30]}"
+
+    @property
+    def is_correction(self) -> bool:
+        return bool(self.suggested) and self.suggested != self.label
+
+
+class ModelVersion(models.Model):
+    """A trained classifier: its file (checked by SHA-256 on every load), the data it saw and its
+    cross-validated scores. At most one is active; the rest are kept for rollback."""
+
+    number = models.PositiveIntegerField("版本号", unique=True)
+    file_name = models.CharField("模型文件", max_length=200, help_text="相对于模型目录")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    size_bytes = models.PositiveBigIntegerField("文件大小（字节）", default=0)
+    training_size = models.PositiveIntegerField("训练样本数")
+    labels = models.JSONField("分类", default=list)
+    cv_folds = models.PositiveSmallIntegerField("交叉验证折数", default=5)
+    cv_macro_f1 = models.FloatField("交叉验证宏F1")
+    cv_accuracy = models.FloatField("交叉验证准确率")
+    cv_top3 = models.FloatField("交叉验证前三召回率")
+    cv_report = models.JSONField("交叉验证明细", default=dict, blank=True)
+    train_seconds = models.FloatField("训练耗时（秒）", default=0)
+    is_active = models.BooleanField("当前启用", default=False)
+    activated_at = models.DateTimeField("最近启用时间", null=True, blank=True)
+    notes = models.TextField("说明", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="训练发起人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("训练时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "模型版本"
+        verbose_name_plural = "模型版本"
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_active"], condition=Q(is_active=True), name="triage_one_active_model"
+            ),
+        ]
+        permissions = [
+            ("use_triage", "使用智能研判建议"),
+            ("manage_models", "训练、启用和回退研判模型"),
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.number}（宏F1 {self.cv_macro_f1:.3f}）"
+
+    @property
+    def path(self) -> Path:
+        return model_dir() / self.file_name

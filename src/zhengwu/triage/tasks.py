@@ -1,0 +1,16 @@
+"""Background work for triage: thin wrappers that call a service."""
+
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django_tasks import task
+
+from . import services
+
+
+@task()
+def retrain(user_id: int | None = None) -> int:
+    """Train a new model version on every stored example (enqueued from the admin, or run on a
+    schedule); returns the version number. Activation follows the service's rule."""
+    by = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    return services.train_model_version(by=by).number
