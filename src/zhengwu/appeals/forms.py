@@ -49,7 +49,11 @@ class VersionForm(forms.Form):
 class IntakeForm(forms.Form):
     """The operator's form, in the order a call goes: what kind, what about, who and where."""
 
-    channel = forms.ChoiceField(label="渠道", choices=Channel.choices, initial=Channel.HOTLINE)
+    channel = forms.ChoiceField(
+        label="渠道",
+        choices=[c for c in Channel.choices if c[0] != Channel.PROACTIVE],  # those come from 热点问题
+        initial=Channel.HOTLINE,
+    )
     appeal_type = forms.ChoiceField(label="类型", choices=AppealType.choices, initial=AppealType.COMPLAINT)
     urgency = forms.ChoiceField(label="紧急程度", choices=Urgency.choices, initial=Urgency.ORDINARY)
     contact_phone = forms.CharField(

@@ -26,6 +26,7 @@ class Channel(models.TextChoices):
     ENTERPRISE_CENTRE = "enterprise", "企业投诉中心"
     QINQING = "qinqing", "亲清连线"
     LETTER = "letter", "信件"
+    PROACTIVE = "proactive", "主动治理（未诉先办）"
 
 
 class AppealType(models.TextChoices):

@@ -193,7 +193,7 @@ def _next_number(channel: str, day: datetime) -> str:
         except IntegrityError:
             DailySequence.objects.filter(day=local).update(value=F("value") + 1)
     value = DailySequence.objects.get(day=local).value
-    prefix = "12345" if channel == Channel.HOTLINE else "ZW"
+    prefix = {Channel.HOTLINE: "12345", Channel.PROACTIVE: "ZD"}.get(Channel(channel), "ZW")
     return f"{prefix}-{local:%Y%m%d}-{value:06d}"
 
 
@@ -235,7 +235,7 @@ def register_appeal(
     phone = (contact_phone or "").strip().replace(" ", "")
     if anonymous and appeal_type != AppealType.REPORT:
         raise DomainError("只有举报可以匿名", field="anonymous")
-    if not anonymous and not phone:
+    if not anonymous and not phone and channel != Channel.PROACTIVE:
         raise InvalidInput("请填写联系电话，以便答复和回访", field="contact_phone")
     if phone and not PHONE.match(phone):
         raise InvalidInput("联系电话格式不正确：请填写11位手机号或带区号的固定电话", field="contact_phone")
