@@ -68,3 +68,11 @@ def migration_seeds(request):
     importlib.import_module("zhengwu.appeals.migrations.0002_seed_categories_and_policies").seed(apps, None)
     if not CalendarYear.objects.exists():
         importlib.import_module("zhengwu.calendar.migrations.0002_seed_2004_2026").seed(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def fresh_repeat_index():
+    """The 并单 index lives for the process; each test's appeals are its own."""
+    from zhengwu.appeals import repeats
+
+    repeats.reset()

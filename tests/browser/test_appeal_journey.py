@@ -17,6 +17,7 @@ from django.utils import timezone
 from zhengwu.appeals import services
 from zhengwu.appeals.models import Appeal, Assignment, Extension
 from zhengwu.appeals.workflow import AppealState as S
+from zhengwu.triage.models import DispatchRule, TrainingExample
 
 from ..appeals.conftest import Desk, desk  # noqa: F401 — the desk fixture, shared with the page tests
 from ..conftest import PASSWORD
@@ -65,6 +66,7 @@ class Browser:
 
 def test_an_appeal_from_web_form_to_closure(live_server, page, screenshot, desk: Desk):  # noqa: F811
     b = Browser(page, live_server.url, screenshot)
+    DispatchRule.objects.create(category="城乡建设", keywords="井盖、路灯", department=desk.lead_dept)
 
     # 1. A citizen files on the public web form.
     page.goto(f"{live_server.url}/appeal/new/")
@@ -90,19 +92,24 @@ def test_an_appeal_from_web_form_to_closure(live_server, page, screenshot, desk:
     page.fill("#id_contact_name", "张先生")
     page.select_option("#id_appeal_type", "complaint")
     page.fill("#id_title", "井盖缺失（来电催问）")
-    page.fill("#id_body", "来电反映幸福路井盖仍未恢复。")
+    page.fill("#id_body", "来电反映幸福路与民主路交叉口井盖缺失，三天了还没处理，夜间行人容易跌落。")
+    # As the text is typed, the suggestion box answers (the 派单目录 rule, no model yet) and the
+    # earlier appeal about the same manhole is proposed as a repeat.
+    page.wait_for_selector(f"#text-repeats a:has-text('{appeal.number}')")
+    page.wait_for_selector("#triage-suggestion:has-text('规则匹配：关键词“井盖”')")
     b.shot(page, "appeal-02-intake-lookup")
     page.press("#id_address", "Enter")  # Enter submits
     b.message("已登记，工单号")
     repeat = Appeal.objects.exclude(pk=appeal.pk).get()
     assert page.url.endswith(f"/appeals/{repeat.pk}/")
     assert repeat.number in page.inner_text(".messages")
-    page.fill("form[data-action='merge'] input[name=into]", appeal.number)
-    b.act("merge")
+    # The detail page proposes the original; one click (and a confirmation) merges.
+    page.locator("#text-repeats form[data-action='merge-into'] button").click()
     b.wait_state(S.MERGED)
 
-    # 3. The operator triages the original.
+    # 3. The operator triages the original, with the suggestion in view.
     b.open(appeal)
+    assert "城乡建设" in page.inner_text("#triage-suggestion")
     page.select_option("form[data-action='triage'] select[name=category]", str(desk.category.pk))
     page.select_option("form[data-action='triage'] select[name=handling_mode]", "dispatch")
     b.act("triage")
@@ -228,6 +235,9 @@ def test_an_appeal_from_web_form_to_closure(live_server, page, screenshot, desk:
 
     final = Appeal.objects.get(pk=appeal.pk)
     assert final.state == S.CLOSED and final.reopen_count == 1
+    # The operator's triage, made with the rule's suggestion in view, was kept for training.
+    example = TrainingExample.objects.get(appeal_id=appeal.pk)
+    assert (example.suggested, example.label) == ("城乡建设", "城乡建设")
     actions = list(final.events.order_by("seq").values_list("action", flat=True))
     assert actions == [
         "register",

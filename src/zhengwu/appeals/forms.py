@@ -4,6 +4,7 @@ the rules (who may do what, in which state, with which values) are the services'
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, cast
 
@@ -105,16 +106,24 @@ class TriageForm(VersionForm):
         required=False,
     )
     red_list = forms.BooleanField(label="列入纪委督办红名单", required=False)
+    # The first-level category the triage suggestion put first: with the choice made, the pair
+    # becomes a training example (accepted or corrected).
+    suggested = forms.CharField(widget=forms.HiddenInput, required=False, max_length=50)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, prefer: Sequence[str] = (), **kwargs: Any) -> None:
+        """``prefer``: first-level category names to list first (the suggestion's ranking)."""
         super().__init__(*args, **kwargs)
         self._categories: dict[str, Category] = {}
         groups: dict[str, list[tuple[str, str]]] = {}
         for c in Category.objects.filter(is_active=True, parent__isnull=False).select_related("parent"):
             self._categories[str(c.pk)] = c
             groups.setdefault(c.parent.name if c.parent else "", []).append((str(c.pk), c.name))
+        rank = {name: i for i, name in enumerate(prefer)}
+        ordered = sorted(groups.items(), key=lambda g: rank.get(g[0], len(rank)))
         choices: list[Any] = [("", "请选择分类")]
-        choices += list(groups.items())
+        choices += [
+            (f"{name}（建议）" if rank.get(name) == 0 else name, options) for name, options in ordered
+        ]
         cast(forms.ChoiceField, self.fields["category"]).choices = choices
 
     def clean_category(self) -> Category:

@@ -451,6 +451,13 @@ class TriageInput(VersionInput):
         help_text="一对一办的专员（用户编号）",
     )
     red_list = serializers.BooleanField(required=False, default=False, help_text="列入纪委督办红名单")
+    suggested = serializers.CharField(
+        required=False,
+        allow_null=True,
+        default=None,
+        max_length=50,
+        help_text="研判建议的一级分类（POST /api/triage/suggest 的首项）；填写后本次研判作为训练样本",
+    )
 
 
 class AnswerInput(VersionInput):

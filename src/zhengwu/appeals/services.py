@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import re
 import secrets
 from collections.abc import Sequence
@@ -24,6 +25,7 @@ from zhengwu.calendar.selectors import get_calendar
 from zhengwu.calendar.workdays import Limit
 from zhengwu.core.errors import Conflict, DomainError, InvalidInput, NotAllowed
 from zhengwu.org.models import Department
+from zhengwu.triage.services import record_decision
 
 from . import events, notify
 from .models import (
@@ -44,6 +46,8 @@ from .models import (
     Urgency,
 )
 from .workflow import ACTIONS, AppealState, AssignmentState, allowed_from
+
+logger = logging.getLogger(__name__)
 
 STALE = "已被他人修改，请刷新后重试"
 PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|12345|110|119|120)$")
@@ -300,7 +304,10 @@ def triage(
     specialist: Any = None,
     red_list: bool = False,
     version: int | None = None,
+    suggested: str | None = None,
 ) -> Appeal:
+    """研判分类. ``suggested``: the first-level category the triage suggestion proposed, if one
+    was shown; the choice made against it is kept as a training example (accepted or corrected)."""
     appeal = _lock(appeal, version)
     target = _check("triage", appeal, by)
     if handling_mode not in HandlingMode.values:
@@ -324,7 +331,27 @@ def triage(
         note=f"{category}，{HandlingMode(handling_mode).label}",
         fields=["category", "handling_mode", "specialist", "red_listed"],
     )
+    if suggested is not None:
+        _learn_from(appeal, category, suggested, by)
     return appeal
+
+
+def _learn_from(appeal: Appeal, category: Category, suggested: str, by: Any) -> None:
+    """A dispatcher's triage becomes a labelled example for the classifier, which learns the first
+    level. Text the classifier refuses (not Chinese, too long) is simply not learnt from."""
+    root = category.parent or category
+    try:
+        with transaction.atomic():
+            record_decision(
+                title=appeal.title,
+                body=appeal.body,
+                suggested=suggested,
+                chosen=root.name,
+                by=by,
+                appeal_id=appeal.pk,
+            )
+    except InvalidInput:
+        logger.info("appeal %s: text not usable as a training example", appeal.number)
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ urlpatterns = [
     path("export.xlsx", views.list_export, name="export"),
     path("intake/", views.intake, name="intake"),
     path("intake/history/", views.caller_history, name="caller_history"),
+    path("intake/assist/", views.intake_assist, name="intake_assist"),
     path("queue/", views.dispatch_queue, name="dispatch_queue"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/export.xlsx", views.inbox_export, name="inbox_export"),

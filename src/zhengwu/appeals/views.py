@@ -28,8 +28,10 @@ from django.views.decorators.http import require_POST
 from zhengwu.accounts.models import User
 from zhengwu.core.errors import Conflict, DomainError, InvalidInput
 from zhengwu.org.models import Department
+from zhengwu.triage import services as triage_services
+from zhengwu.triage.services import SuggestionResult
 
-from . import exports, services, worklists
+from . import exports, repeats, services, worklists
 from .events import verify_chain
 from .forms import (
     AnswerForm,
@@ -61,6 +63,7 @@ from .worklists import LIGHT_LABELS, Lights, Reporter
 
 P_REGISTER = "appeals.register_appeal"
 P_VIEW = "appeals.view_appeal"
+P_SUGGEST = "triage.use_triage"
 
 
 def _user(request: HttpRequest) -> User:
@@ -191,7 +194,19 @@ def intake(request: HttpRequest) -> HttpResponse:
                 messages.success(request, f"已登记，工单号 {appeal.number}，查询码 {code}{done}")
                 return redirect("appeals:detail", pk=appeal.pk)
     phone = worklists.phone_or_blank(str(form["contact_phone"].value() or ""))
-    context = {"form": form, "history": worklists.earlier_appeals_of(_visible(user), phone), "phone": phone}
+    title, body = str(form["title"].value() or ""), str(form["body"].value() or "")
+    address = str(form["address"].value() or "")
+    suggestion, error = _suggestion(user, title, body)
+    context = {
+        "form": form,
+        "history": worklists.earlier_appeals_of(_visible(user), phone),
+        "phone": phone,
+        "show_suggestion": user.has_perm(P_SUGGEST),
+        "suggestion": suggestion,
+        "suggestion_error": error,
+        "repeats": repeats.possible_repeats(_visible(user), title=title, body=body, address=address),
+        "merge_hint": "登记后可在工单页并单",
+    }
     return render(request, "appeals/intake.html", context, status=status)
 
 
@@ -202,6 +217,35 @@ def caller_history(request: HttpRequest) -> HttpResponse:
     phone = worklists.phone_or_blank(request.GET.get("contact_phone", ""))
     history = worklists.earlier_appeals_of(_visible(_user(request)), phone)
     return render(request, "appeals/intake.html#history", {"history": history, "phone": phone})
+
+
+def _suggestion(user: User, title: str, body: str) -> tuple[SuggestionResult | None, str]:
+    """The triage suggestion for a text, or why there is none (empty text is not an error here:
+    the operator simply has not typed yet)."""
+    if not user.has_perm(P_SUGGEST) or not (title.strip() or body.strip()):
+        return None, ""
+    try:
+        return triage_services.suggest(title=title, body=body), ""
+    except DomainError as exc:
+        return None, exc.message
+
+
+@login_required
+@permission_required(P_REGISTER, raise_exception=True)
+def intake_assist(request: HttpRequest) -> HttpResponse:
+    """研判建议 and 疑似重复诉求 for the text being typed on the intake page."""
+    user = _user(request)
+    title, body = request.GET.get("title", "")[:200], request.GET.get("body", "")[:5000]
+    address = request.GET.get("address", "")[:200]
+    suggestion, error = _suggestion(user, title, body)
+    context = {
+        "show_suggestion": user.has_perm(P_SUGGEST),
+        "suggestion": suggestion,
+        "suggestion_error": error,
+        "repeats": repeats.possible_repeats(_visible(user), title=title, body=body, address=address),
+        "merge_hint": "登记后可在工单页并单",
+    }
+    return render(request, "appeals/_assist.html", context)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -481,23 +525,35 @@ class _Offer:
     def may(self, code: str) -> bool:
         return bool(allowed_from(code, self.appeal.state)) and self.user.has_perm(ACTIONS[code].permission)
 
-    def form(self, key: str, cls: type[djforms.Form], **initial: Any) -> djforms.Form:
+    def form(
+        self, key: str, cls: type[djforms.Form], *, options: dict[str, Any] | None = None, **initial: Any
+    ) -> djforms.Form:
         if self.bound is not None and self.bound[0] == key:
             return self.bound[1]
-        return cls(initial={"version": self.appeal.version, **initial}, auto_id=f"id_{key}_%s")
+        return cls(
+            initial={"version": self.appeal.version, **initial}, auto_id=f"id_{key}_%s", **(options or {})
+        )
 
 
 def _build_forms(
-    user: User, appeal: Appeal, rows: list[AssignmentRow], extensions: list[Extension], bound: Bound | None
+    user: User,
+    appeal: Appeal,
+    rows: list[AssignmentRow],
+    extensions: list[Extension],
+    bound: Bound | None,
+    suggestion: SuggestionResult | None = None,
 ) -> tuple[dict[str, djforms.Form], dict[int, djforms.Form]]:
     offer = _Offer(user, appeal, bound)
     forms: dict[str, djforms.Form] = {}
     if offer.may("triage"):
+        ranked = [s.category for s in suggestion.suggestions] if suggestion else []
         forms["triage"] = offer.form(
             "triage",
             TriageForm,
+            options={"prefer": ranked},
             category=appeal.category_id or "",
             handling_mode=appeal.handling_mode or "dispatch",
+            suggested=ranked[0] if ranked else "",
         )
     if offer.may("answer") and appeal.appeal_type == AppealType.CONSULTATION:  # 咨询导办
         forms["answer"] = offer.form("answer", AnswerForm)
@@ -588,17 +644,33 @@ def _detail_context(request: HttpRequest, pk: int, bound: Bound | None = None) -
         r.pending_extension = next(
             (e for e in extensions if e.assignment_id == r.a.pk and e.state == Extension.State.PENDING), None
         )
-    forms, decisions = _build_forms(user, appeal, rows, extensions, bound)
+    may_triage = bool(allowed_from("triage", appeal.state)) and user.has_perm(ACTIONS["triage"].permission)
+    suggestion, suggestion_error = _suggestion(user, appeal.title, appeal.body) if may_triage else (None, "")
+    forms, decisions = _build_forms(user, appeal, rows, extensions, bound, suggestion)
     hidden = worklists.hides_reporter(user, appeal)
     events = list(appeal.events.select_related("actor").order_by("seq"))
     broken = verify_chain(appeal)
     possible_repeats: list[Appeal] = []
-    if "merge" in forms and appeal.contact_phone:
-        possible_repeats = [
-            a
-            for a in worklists.earlier_appeals_of(_visible(user), appeal.contact_phone, limit=6)
-            if a.pk != appeal.pk and a.state != AppealState.MERGED
-        ][:5]
+    text_repeats: list[repeats.Repeat] = []
+    if "merge" in forms:
+        if appeal.contact_phone:
+            possible_repeats = [
+                a
+                for a in worklists.earlier_appeals_of(_visible(user), appeal.contact_phone, limit=6)
+                if a.pk != appeal.pk and a.state != AppealState.MERGED
+            ][:5]
+        # Merge into the original: only appeals registered before this one are proposed.
+        text_repeats = [
+            r
+            for r in repeats.possible_repeats(
+                _visible(user),
+                title=appeal.title,
+                body=appeal.body,
+                address=appeal.address,
+                exclude=[appeal.pk],
+            )
+            if r.appeal.pk < appeal.pk
+        ]
     return {
         "appeal": appeal,
         "reporter": Reporter.of(appeal, user, full_phone=worklists.sees_full_phone(user)),
@@ -616,6 +688,12 @@ def _detail_context(request: HttpRequest, pk: int, bound: Bound | None = None) -
         "forms": forms,
         "has_actions": bool(forms or decisions or any(r.forms for r in rows)),
         "possible_repeats": possible_repeats,
+        "show_assist": "triage" in forms or "merge" in forms,
+        "show_suggestion": "triage" in forms and user.has_perm(P_SUGGEST),
+        "suggestion": suggestion,
+        "suggestion_error": suggestion_error,
+        "repeats_found": text_repeats,
+        "merge_form": "merge" in forms,
     }
 
 
@@ -655,6 +733,7 @@ def _triage(user: User, appeal: Appeal, d: dict[str, Any]) -> str:
         red_list=d["red_list"],
         by=user,
         version=d["version"],
+        suggested=d.get("suggested") or None,
     )
     return f"已研判：{d['category']}"
 

@@ -8,6 +8,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.apps import apps
+
 from zhengwu.org.models import Department
 
 from .models import CategoryDepartment, DispatchRule
@@ -63,6 +65,19 @@ def match_rules(text: str, rules: Iterable[DispatchRule] | None = None) -> list[
 
 
 def department_for(categories: Iterable[str]) -> dict[str, Department]:
-    """The default handling department of each category (CategoryDepartment), in one query."""
-    rows = CategoryDepartment.objects.filter(category__in=list(categories)).select_related("department")
-    return {row.category: row.department for row in rows}
+    """The default handling department of each category: the triage mapping (CategoryDepartment)
+    where the admin set one, else the default department of the appeals desk's first-level
+    category of that name. Two queries at most."""
+    wanted = list(categories)
+    found = {
+        row.category: row.department
+        for row in CategoryDepartment.objects.filter(category__in=wanted).select_related("department")
+    }
+    missing = [c for c in wanted if c not in found]
+    if missing:
+        appeal_category = apps.get_model("appeals", "Category")
+        for c in appeal_category.objects.filter(
+            parent__isnull=True, name__in=missing, department__isnull=False
+        ).select_related("department"):
+            found.setdefault(c.name, c.department)
+    return found
