@@ -149,3 +149,32 @@ def test_deleting_an_event_breaks_the_chain(desk):
     appeal = desk.reach(S.IN_PROGRESS)
     appeal.events.filter(seq=2).delete()
     assert verify_chain(appeal) == 2
+
+
+def test_closing_cancels_shares_nobody_signed(desk):
+    """A co-handler that never signed must not stay in its inbox, or on the board, once closed."""
+    appeal = desk.register()
+    services.triage(
+        appeal=appeal, category=desk.category, handling_mode=HandlingMode.DISPATCH, by=desk.dispatcher
+    )
+    services.dispatch(
+        appeal=refresh(appeal), lead=desk.lead_dept, co_handlers=[desk.co_dept], by=desk.dispatcher
+    )
+    services.sign(assignment=desk.lead(appeal), by=desk.lead_handler)
+    services.submit_reply(appeal=refresh(appeal), text="路面已修复。", by=desk.lead_handler)
+    services.approve_reply(appeal=refresh(appeal), by=desk.dispatcher)
+    services.close(appeal=refresh(appeal), note="多次回访未接通，按规定办结", by=desk.callback)
+    states = dict(refresh(appeal).assignments.values_list("role", "state"))
+    assert states == {"lead": "done", "co": "cancelled"}
+    assert refresh(appeal).assignments.get(role="co").finished_at is not None
+
+
+def test_a_stale_page_cannot_urge(desk):
+    from zhengwu.core.errors import Conflict
+
+    appeal = desk.reach(S.DISPATCHED)
+    seen = appeal.version
+    services.urge(assignment=desk.lead(appeal), threshold="manual-1", by=desk.supervisor, version=seen)
+    with pytest.raises(Conflict):
+        services.urge(assignment=desk.lead(appeal), threshold="manual-2", by=desk.supervisor, version=seen)
+    assert refresh(appeal).events.filter(action="urge").count() == 1

@@ -134,7 +134,8 @@ class TestFiling:
         assert answer["service_request_id"] == appeal.number and answer["account_id"] is None
         assert appeal.number in answer["service_notice"] and "查询码" in answer["service_notice"]
         assert (appeal.channel, appeal.appeal_type, appeal.state) == ("mobile", "help", "registered")
-        assert appeal.title == "城乡建设 / 城市建设和市政管理：幸福路3号路灯不亮已一周"
+        assert appeal.title == "幸福路3号路灯不亮已一周"
+        assert appeal.category.service_code == "CSJS"  # the service asked for, a start for 研判
         assert appeal.contact_name == "王先生" and appeal.contact_phone == "13900000077"
         assert appeal.address == "东城区幸福路3号"
         assert "wang@example.com" in appeal.body and "https://example.com/lamp.jpg" in appeal.body

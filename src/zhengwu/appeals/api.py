@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 from typing import Any, cast
 
-from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.urls import path
 from django.utils import timezone
@@ -32,7 +31,6 @@ from rest_framework.views import APIView
 
 from zhengwu.accounts.models import Citizen, User
 from zhengwu.catalog.api import ErrorSerializer
-from zhengwu.core.errors import Conflict
 
 from . import selectors, services
 from .models import ApiClient, Appeal, AppealEvent, AppealType, Assignment, Channel, Extension, Urgency
@@ -640,13 +638,10 @@ class UrgeView(_AssignmentAction):
     input = UrgeInput
 
     def perform(self, **kw: Any) -> dict[str, Any]:
-        # services.urge takes no version: check it here under the same row lock the service takes.
-        by, version, threshold = kw["by"], kw["version"], kw["threshold"]
-        with transaction.atomic():
-            current = Appeal.objects.select_for_update().get(pk=self.assignment.appeal_id)
-            if version is not None and current.version != version:
-                raise Conflict(services.STALE, field="version")
-            return {"urged": services.urge(assignment=self.assignment, threshold=threshold, by=by)}
+        urged = services.urge(
+            assignment=self.assignment, threshold=kw["threshold"], by=kw["by"], version=kw["version"]
+        )
+        return {"urged": urged}
 
     def respond(self, request: Request, pk: int, extra: dict[str, Any]) -> Response:
         return _detail(request, pk, UrgeResultSerializer, **extra)

@@ -5,9 +5,10 @@ civic-issue clients can file and follow appeals.
   category. They take no extra attributes (``metadata`` false).
 - POST requests needs the ``api_key`` of an active ApiClient; the appeal is filed on the client's
   channel as 求助 (a request to put something right — potholes, lights, rubbish — is help asked of
-  the government, not a complaint about an official), titled "parent / service：first line", and the
-  appeal number is the ``service_request_id``. Registration takes no category, so the category is
-  set at triage; until then the requested service is read back from the title.
+  the government, not a complaint about an official), titled with the description's first line,
+  with the requested service as its category (a starting point that 研判 may change), and the
+  appeal number is the ``service_request_id``. Appeals filed before categories were recorded at
+  registration are still recognised by their "service：first line" title.
 - GET requests publishes public fields only: never the contact details, nor the citizen's own
   text; confidential appeals and 举报 are never listed. ``status_notes`` is the reply once it was
   sent to the citizen.
@@ -323,7 +324,8 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
         appeal, query_code = appeal_services.register_appeal(
             channel=client.channel,
             appeal_type=AppealType.HELP,
-            title=f"{category}{SEP}{first_line}"[:100],
+            title=first_line[:100],
+            category=category,
             body=body,
             contact_name=f"{data.get('last_name') or ''}{data.get('first_name') or ''}".strip(),
             contact_phone=(data.get("phone") or "").strip(),

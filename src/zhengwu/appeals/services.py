@@ -218,9 +218,11 @@ def register_appeal(
     enterprise: Any = None,
     by: Any = None,
     idempotency_key: str | None = None,
+    category: Category | None = None,
 ) -> tuple[Appeal, str | None]:
     """Register an appeal; returns it with its query code (None when the key was seen before: the
-    channel retried, and the appeal it already created is returned unchanged)."""
+    channel retried, and the appeal it already created is returned unchanged). ``category``: the
+    service the channel's form picked (Open311 service_code), a starting point for 研判."""
     if idempotency_key:
         key = idempotency_key.strip()[:100]
         existing = Appeal.objects.filter(idempotency_key=key).first()
@@ -269,7 +271,10 @@ def register_appeal(
         if by is not None and getattr(by, "is_authenticated", False) and not by.is_staff
         else None,
         idempotency_key=key,
+        category=category,
     )
+    if category is not None and not category.is_active:
+        raise DomainError("该分类已停用", field="category")
     try:
         with transaction.atomic():
             appeal.save()
@@ -754,8 +759,14 @@ def rework_reply(*, appeal: Appeal, note: str, by: Any, version: int | None = No
 
 
 def _finish_assignments(appeal: Appeal, now: datetime) -> None:
+    """At closure the shares that were worked on are done; shares never signed (a co-handler
+    still pending, a return nobody re-dispatched) are cancelled, so no inbox or board keeps
+    counting them."""
     appeal.assignments.filter(state__in=[AssignmentState.SIGNED, AssignmentState.SUBMITTED]).update(
         state=AssignmentState.DONE, finished_at=now, updated_at=now
+    )
+    appeal.assignments.filter(state__in=[AssignmentState.PENDING, AssignmentState.RETURNED]).update(
+        state=AssignmentState.CANCELLED, finished_at=now, updated_at=now
     )
 
 
@@ -913,10 +924,11 @@ def supervise(
 
 
 @transaction.atomic
-def urge(*, assignment: Assignment, threshold: str, by: Any = None) -> bool:
+def urge(*, assignment: Assignment, threshold: str, by: Any = None, version: int | None = None) -> bool:
     """催办 an assignment once per threshold ("yellow", "red", or a manual tag). Returns False when
-    this threshold was already urged, so a periodic job can run as often as it likes."""
-    appeal = _lock(assignment.appeal, None)
+    this threshold was already urged, so a periodic job can run as often as it likes. A person
+    urging from a page passes the version they saw; the periodic job passes none."""
+    appeal = _lock(assignment.appeal, version)
     target = _check("urge", appeal, by)
     _, created = Urge.objects.get_or_create(assignment=assignment, threshold=threshold)
     if not created:

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from zhengwu.accounts.models import User
-from zhengwu.core.errors import Conflict, DomainError, InvalidInput
+from zhengwu.core.errors import DomainError, InvalidInput
 from zhengwu.org.models import Department
 from zhengwu.triage import services as triage_services
 from zhengwu.triage.services import SuggestionResult
@@ -866,13 +866,10 @@ def _archive(user: User, appeal: Appeal, d: dict[str, Any]) -> str:
 
 
 def _urge(user: User, appeal: Appeal, d: dict[str, Any]) -> str:
-    # services.urge takes no version (the periodic job calls it too); check it here so a stale
-    # page is refused like every other action.
-    current = Appeal.objects.values_list("version", flat=True).get(pk=appeal.pk)
-    if current != d["version"]:
-        raise Conflict(services.STALE, field="version")
     assignment = _assignment(appeal, d["assignment"])
-    services.urge(assignment=assignment, threshold=f"manual-{int(time.time())}", by=user)
+    services.urge(
+        assignment=assignment, threshold=f"manual-{int(time.time())}", by=user, version=d["version"]
+    )
     return f"已催办{assignment.department.name}"
 
 
