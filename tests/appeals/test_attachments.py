@@ -173,6 +173,12 @@ class TestDownload:
             assert response["Content-Type"] == "image/png"
             assert b"".join(response.streaming_content) == tiny_png()
 
+    def test_the_staff_detail_page_links_the_download(self, client, desk, filed):
+        appeal, _, att = filed
+        client.force_login(desk.lead_handler)
+        html = client.get(reverse("appeals:detail", args=[appeal.pk])).content.decode()
+        assert f'<a href="{self.url(att)}">现场.png</a>' in html
+
     def test_another_department_and_another_citizen_get_404(self, client, desk, filed):
         _, _, att = filed
         client.force_login(desk.other_handler)
