@@ -7,7 +7,7 @@ from zhengwu.appeals import services
 from zhengwu.appeals.models import Appeal, Urge
 from zhengwu.appeals.selectors import appeal_for, appeals_visible_to, light
 from zhengwu.appeals.workflow import AppealState as S
-from zhengwu.core.errors import DomainError, InvalidInput, NotAllowed
+from zhengwu.core.errors import Conflict, DomainError, InvalidInput, NotAllowed
 
 from ..factories import UserFactory
 
@@ -47,6 +47,45 @@ class TestIntake:
             idempotency_key="app-req-1",
         )
         assert a.pk == b.pk and code and again is None
+        assert Appeal.objects.count() == 1
+
+    def test_the_same_key_with_other_words_is_refused(self, desk):
+        values = {"channel": "mobile", "appeal_type": "help", "contact_phone": "13800000003"}
+        services.register_appeal(**values, title="路灯不亮", body="幸福路路灯不亮。", idempotency_key="k-7")
+        with pytest.raises(Conflict, match="已用于另一件内容不同的诉求") as refused:
+            services.register_appeal(
+                **values, title="井盖缺失", body="民主路井盖缺失。", idempotency_key="k-7"
+            )
+        assert refused.value.status == 409 and refused.value.field == "idempotency_key"
+        assert list(Appeal.objects.values_list("title", flat=True)) == ["路灯不亮"]
+
+    def test_the_api_answers_409_for_a_reused_key(self, desk):
+        from rest_framework.test import APIClient
+
+        api = APIClient()
+        api.force_authenticate(desk.operator)
+        payload = {"channel": "hotline", "appeal_type": "help", "contact_phone": "13800000003"}
+        first = api.post(
+            "/api/appeals/",
+            {**payload, "title": "路灯不亮", "body": "幸福路路灯不亮。"},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="call-1",
+        )
+        assert first.status_code == 201, first.json()
+        again = api.post(
+            "/api/appeals/",
+            {**payload, "title": "路灯不亮", "body": "幸福路路灯不亮。"},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="call-1",
+        )
+        assert again.status_code == 200 and again.json()["number"] == first.json()["number"]
+        other = api.post(
+            "/api/appeals/",
+            {**payload, "title": "井盖缺失", "body": "民主路井盖缺失。"},
+            format="json",
+            HTTP_IDEMPOTENCY_KEY="call-1",
+        )
+        assert other.status_code == 409 and "已用于另一件内容不同的诉求" in other.json()["detail"]
         assert Appeal.objects.count() == 1
 
     @pytest.mark.parametrize(

@@ -179,6 +179,17 @@ def _required(value: str, field: str, label: str, max_length: int) -> str:
 # ---------------------------------------------------------------------------------------------
 
 
+def _replayed(existing: Appeal, title: str, body: str) -> Appeal:
+    """A retry with a key already used: the same appeal again is answered with the one created;
+    different words under the same key are a client's bug, refused rather than silently lost."""
+    if (existing.title, existing.body) != ((title or "").strip(), (body or "").strip()):
+        raise Conflict(
+            "该幂等键（Idempotency-Key）已用于另一件内容不同的诉求，请为新诉求使用新的键",
+            field="idempotency_key",
+        )
+    return existing
+
+
 def hash_query_code(code: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), code.encode(), hashlib.sha256).hexdigest()
 
@@ -227,7 +238,7 @@ def register_appeal(
         key = idempotency_key.strip()[:100]
         existing = Appeal.objects.filter(idempotency_key=key).first()
         if existing is not None:
-            return existing, None
+            return _replayed(existing, title, body), None
     else:
         key = None
     if channel not in Channel.values:
@@ -280,7 +291,7 @@ def register_appeal(
             appeal.save()
     except IntegrityError:
         if key and (existing := Appeal.objects.filter(idempotency_key=key).first()):
-            return existing, None
+            return _replayed(existing, title, body), None
         raise
     events.append(
         appeal,
