@@ -79,3 +79,18 @@ def triage_admin(make_user):
         "change_dispatchrule",
         "use_triage",
     )
+
+
+@pytest.fixture
+def planted(make_user):
+    """The three planted issues and the noise, as appeals registered today (see hot_data.py)."""
+    from .hot_data import plant
+
+    return plant(make_user("operator"))
+
+
+@pytest.fixture
+def hot_category(db):
+    from zhengwu.appeals.models import Category
+
+    return Category.objects.filter(is_active=True, parent__isnull=False).order_by("pk").first()

@@ -67,6 +67,8 @@ ROLES: tuple[Role, ...] = (
             "triage.use_triage",
             "triage.view_dispatchrule",
             "triage.view_categorydepartment",
+            "triage.view_hotissue",
+            "triage.create_proactive_task",
         ),
     ),
     Role(
@@ -85,6 +87,8 @@ ROLES: tuple[Role, ...] = (
             "appeals.view_appeal",
             "appeals.supervise_appeal",
             "appeals.view_all_appeals",
+            "triage.view_hotissue",
+            "triage.create_proactive_task",
         ),
     ),
     Role(
@@ -120,6 +124,7 @@ ROLES: tuple[Role, ...] = (
             "core.view_auditevent",
             "appeals.view_appeal",
             "appeals.view_all_appeals",
+            "triage.view_hotissue",
         ),
     ),
 )

@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from zhengwu.core.errors import DomainError
 
 from . import services
-from .models import CategoryDepartment, DispatchRule, ModelVersion, TrainingExample
+from .models import CategoryDepartment, DispatchRule, HotIssue, ModelVersion, TrainingExample
 
 
 @admin.register(CategoryDepartment)
@@ -118,3 +118,35 @@ class ModelVersionAdmin(admin.ModelAdmin):
 
     def has_manage_permission(self, request: HttpRequest) -> bool:
         return self._can_manage(request)
+
+
+@admin.register(HotIssue)
+class HotIssueAdmin(admin.ModelAdmin):
+    """Read-only: issues come from the computation, and tasks and dismissals from the 热点问题 page
+    (the services), so that every one is audited."""
+
+    list_display = [
+        "period_start",
+        "period_end",
+        "rank",
+        "heat",
+        "description",
+        "appeal_count",
+        "people",
+        "status",
+    ]
+    list_filter = ["status", "period_end"]
+    search_fields = ["description", "place", "task__number"]
+    list_select_related = ["task"]
+    readonly_fields = [f.name for f in HotIssue._meta.fields] + ["member_numbers"]
+    exclude = ["members"]
+
+    @admin.display(description="相关诉求")
+    def member_numbers(self, obj: HotIssue) -> str:
+        return "、".join(obj.members.order_by("created_at").values_list("number", flat=True))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -161,3 +161,131 @@ class ModelVersion(models.Model):
     @property
     def path(self) -> Path:
         return model_dir() / self.file_name
+
+
+class HotIssueSnapshot(models.Model):
+    """One computation of a period's hot issues: when, by whom, how many were found. It says that a
+    period was computed even when nothing was found, and its row is locked while the period's
+    issues are replaced, so that two refreshes of one period cannot interleave."""
+
+    period_start = models.DateField("统计起始日")
+    period_end = models.DateField("统计截止日")
+    computed_at = models.DateTimeField("计算时间")
+    computed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="计算发起人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="为空表示定时任务",
+    )
+    appeal_count = models.PositiveIntegerField("参与计算的诉求数", default=0)
+    found = models.PositiveIntegerField("找到的热点数", default=0)
+    seconds = models.FloatField("耗时（秒）", default=0)
+
+    class Meta:
+        verbose_name = "热点问题计算"
+        verbose_name_plural = "热点问题计算"
+        ordering = ["-period_end", "-computed_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["period_start", "period_end"], name="hotissue_one_snapshot_per_period"
+            ),
+            models.CheckConstraint(
+                condition=Q(period_start__lte=models.F("period_end")), name="hotissue_snapshot_period_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.period_start:%Y-%m-%d}至{self.period_end:%Y-%m-%d}"
+
+
+class HotIssueStatus(models.TextChoices):
+    PENDING = "pending", "待处置"
+    TASKED = "tasked", "已生成任务"
+    DISMISSED = "dismissed", "已忽略"
+
+
+class HotIssue(models.Model):
+    """热点问题 — one issue found among a period's appeals (未诉先办): many people, one matter, one
+    place. A snapshot row: ``refresh_hot_issues`` replaces a period's pending rows, and keeps those
+    already acted on (a task created, or dismissed) as the record of what was done."""
+
+    period_start = models.DateField("统计起始日")
+    period_end = models.DateField("统计截止日")
+    rank = models.PositiveIntegerField("排名")
+    heat = models.FloatField("热度指数", help_text="0–100，同一时段内各热点相互比较")
+    appeal_count = models.PositiveIntegerField("诉求数")
+    people = models.PositiveIntegerField("诉求人数", help_text="不同诉求人（按诉求人或联系电话区分）")
+    concentration = models.FloatField("时间集中度", help_text="最集中的7天内的诉求占比，1为全部在一周内")
+    support = models.PositiveIntegerField("附议数", default=0, help_text="并入这些诉求的重复诉求数")
+    components = models.JSONField("热度分项", default=dict, blank=True)
+    description = models.CharField("问题概述", max_length=200)
+    place = models.CharField("主要地点", max_length=200, blank=True)
+    places = models.JSONField("涉及地点", default=list, blank=True)
+    first_at = models.DateTimeField("最早诉求时间", null=True, blank=True)
+    last_at = models.DateTimeField("最近诉求时间", null=True, blank=True)
+    members = models.ManyToManyField(
+        "appeals.Appeal", verbose_name="相关诉求", related_name="hot_issues", blank=True
+    )
+    computed_at = models.DateTimeField("计算时间", db_index=True)
+    status = models.CharField(
+        "状态", max_length=20, choices=HotIssueStatus.choices, default=HotIssueStatus.PENDING, db_index=True
+    )
+    task = models.ForeignKey(
+        "appeals.Appeal",
+        verbose_name="主动治理任务",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="proactive_for",
+    )
+    tasked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="任务生成人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    tasked_at = models.DateTimeField("任务生成时间", null=True, blank=True)
+    dismissed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="忽略人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    dismissed_at = models.DateTimeField("忽略时间", null=True, blank=True)
+    dismiss_reason = models.CharField("忽略理由", max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = "热点问题"
+        verbose_name_plural = "热点问题"
+        ordering = ["-period_end", "rank", "id"]
+        indexes = [
+            models.Index(fields=["period_start", "period_end", "rank"], name="hotissue_period_rank"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="tasked") | Q(task__isnull=False),
+                name="hotissue_tasked_has_task",
+                violation_error_message="已生成任务的热点问题须关联主动治理任务",
+            ),
+            models.UniqueConstraint(
+                fields=["task"], condition=Q(task__isnull=False), name="hotissue_one_issue_per_task"
+            ),
+            models.CheckConstraint(
+                condition=Q(period_start__lte=models.F("period_end")), name="hotissue_period_order"
+            ),
+        ]
+        permissions = [("create_proactive_task", "生成主动治理任务")]
+
+    def __str__(self) -> str:
+        return f"{self.period_start:%Y-%m-%d}至{self.period_end:%Y-%m-%d} #{self.rank} {self.description}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == HotIssueStatus.PENDING

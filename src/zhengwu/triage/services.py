@@ -13,13 +13,18 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, OuterRef
+from django.db.models.functions import Substr
 from django.utils import timezone
 
+from zhengwu.appeals.models import Appeal, AppealType, Category, Channel, HandlingMode
+from zhengwu.appeals.workflow import AppealState
 from zhengwu.core.audit import record
-from zhengwu.core.errors import Conflict, DomainError, InvalidInput
+from zhengwu.core.errors import Conflict, DomainError, InvalidInput, NotAllowed
 from zhengwu.org.models import Department
 
 from .classifier import (
@@ -31,7 +36,17 @@ from .classifier import (
     file_sha256,
     train,
 )
-from .models import ExampleSource, ModelVersion, TrainingExample, model_dir
+from .hotspots import HotIssue as FoundIssue
+from .hotspots import Message, find_hot_issues
+from .models import (
+    ExampleSource,
+    HotIssue,
+    HotIssueSnapshot,
+    HotIssueStatus,
+    ModelVersion,
+    TrainingExample,
+    model_dir,
+)
 from .rules import department_for, match_rules
 from .text import validate_appeal_text
 
@@ -349,3 +364,354 @@ def schedule_training(*, by: Any) -> None:
 
     user_id = by.pk if getattr(by, "is_authenticated", False) else None
     transaction.on_commit(lambda: retrain.enqueue(user_id))
+
+
+# -- hot issues (热点问题, 未诉先办) ----------------------------------------------------------------
+
+P_CREATE_TASK = "triage.create_proactive_task"
+MAX_PERIOD_DAYS = 366
+MAX_NOTE_CHARS = 500
+# Mining reads the title and the opening of the text (hotspots.find_hot_issues uses the first 400
+# characters for matching and fewer for places); the rest of a 5,000-character body is history.
+MINED_BODY_CHARS = 400
+# Pending rows of periods nobody recomputed are dropped by the daily job after this long; rows
+# acted on (a task, or dismissed) are the record of what was done and stay.
+PENDING_RETENTION = timedelta(days=14)
+TASK_MEMBERS_LISTED = 50
+
+
+def day_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """[start 00:00, the day after end 00:00) in the local time zone."""
+    tz = timezone.get_current_timezone()
+    return (
+        timezone.make_aware(datetime.combine(start, datetime.min.time()), tz),
+        timezone.make_aware(datetime.combine(end + timedelta(days=1), datetime.min.time()), tz),
+    )
+
+
+def check_period(start: date | None, end: date | None) -> tuple[date, date]:
+    if start is None:
+        raise InvalidInput("请选择起始日期", field="start")
+    if end is None:
+        raise InvalidInput("请选择截止日期", field="end")
+    if start > end:
+        raise InvalidInput("起始日期不能晚于截止日期", field="start")
+    if (end - start).days + 1 > MAX_PERIOD_DAYS:
+        raise InvalidInput(f"统计时段不能超过{MAX_PERIOD_DAYS}天", field="end")
+    return start, end
+
+
+def hot_issue_messages(start: date, end: date) -> list[Message]:
+    """The period's appeals as hot-issue mining sees them. Left out: tasks the centre raised itself
+    (the proactive channel — counting them would make an issue hotter for being acted on) and
+    repeats merged into another appeal, which count instead as support (附议) of that appeal.
+    A person is the citizen, else the account that filed, else the phone number."""
+    since, until = day_bounds(start, end)
+    rows = (
+        Appeal.objects.filter(created_at__gte=since, created_at__lt=until, merged_into__isnull=True)
+        .exclude(channel=Channel.PROACTIVE)
+        .exclude(state=AppealState.MERGED)
+        .annotate(opening=Substr("body", 1, MINED_BODY_CHARS), repeat_count=Count("repeats"))
+        .order_by("created_at", "pk")
+        .values_list(
+            "pk",
+            "title",
+            "opening",
+            "created_at",
+            "citizen_id",
+            "submitted_by_id",
+            "contact_phone",
+            "repeat_count",
+        )
+    )
+    messages = []
+    for pk, title, opening, created_at, citizen_id, user_id, phone, repeats in rows.iterator(chunk_size=2000):
+        person = (
+            f"citizen:{citizen_id}"
+            if citizen_id
+            else f"user:{user_id}"
+            if user_id
+            else f"phone:{phone}"
+            if phone
+            else None
+        )
+        messages.append(
+            Message(id=pk, title=title, body=opening, time=created_at, user=person, likes=repeats)
+        )
+    return messages
+
+
+def _overlaps_kept(member_ids: list[int], kept_members: set[int]) -> bool:
+    """A newly found issue that is mostly an issue already acted on is that issue again."""
+    return 2 * sum(1 for m in member_ids if m in kept_members) >= len(member_ids)
+
+
+def _hot_issue_row(h: FoundIssue, *, start: date, end: date, computed_at: datetime) -> HotIssue:
+    return HotIssue(
+        period_start=start,
+        period_end=end,
+        rank=0,
+        heat=h.heat,
+        appeal_count=h.count,
+        people=h.people,
+        concentration=round(h.concentration, 3),
+        support=h.likes,
+        components=h.components,
+        description=h.description[:200],
+        place=h.place[:200],
+        places=h.places,
+        first_at=h.start,
+        last_at=h.end,
+        computed_at=computed_at,
+        status=HotIssueStatus.PENDING,
+    )
+
+
+def _lock_snapshot(start: date, end: date) -> HotIssueSnapshot:
+    """The period's computation row, created if need be and locked: refreshes of one period take
+    turns. Two first computations racing to create it: the loser is told to try again."""
+    try:
+        with transaction.atomic():
+            snapshot, _ = HotIssueSnapshot.objects.select_for_update().get_or_create(
+                period_start=start, period_end=end, defaults={"computed_at": timezone.now()}
+            )
+    except IntegrityError as exc:
+        raise Conflict("其他人正在计算该时段的热点问题，请稍后刷新", field="start") from exc
+    return snapshot
+
+
+def refresh_hot_issues(*, start: date, end: date, by: Any = None) -> list[HotIssue]:
+    """Mine the appeals created in [start, end] and store the result as that period's snapshot,
+    replacing its pending issues. Issues already acted on (a task created, or dismissed) are kept,
+    and a newly found issue made mostly of their appeals is not stored again. Returns the period's
+    issues, hottest first. Safe to run again: the same appeals give the same snapshot."""
+    start, end = check_period(start, end)
+    started = time.perf_counter()
+    messages = hot_issue_messages(start, end)
+    found = find_hot_issues(messages)
+    now = timezone.now()
+    with transaction.atomic():
+        snapshot = _lock_snapshot(start, end)
+        period = HotIssue.objects.filter(period_start=start, period_end=end)
+        kept = list(period.exclude(status=HotIssueStatus.PENDING))
+        kept_members = set(
+            HotIssue.members.through.objects.filter(hotissue__in=kept).values_list("appeal_id", flat=True)
+        )
+        period.filter(status=HotIssueStatus.PENDING).delete()
+        fresh = [h for h in found if not _overlaps_kept(h.member_ids, kept_members)]
+        new = [_hot_issue_row(h, start=start, end=end, computed_at=now) for h in fresh]
+        # Every issue of the period, kept or new, is numbered by heat.
+        ordered = sorted([*kept, *new], key=lambda i: (-i.heat, -i.people, i.pk or 0))
+        for rank, issue in enumerate(ordered, start=1):
+            issue.rank = rank
+        HotIssue.objects.bulk_update(kept, ["rank"])
+        HotIssue.objects.bulk_create(new)
+        through = HotIssue.members.through
+        through.objects.bulk_create(
+            [
+                through(hotissue_id=issue.pk, appeal_id=appeal_id)
+                for issue, h in zip(new, fresh, strict=True)
+                for appeal_id in h.member_ids
+            ],
+            batch_size=1000,
+        )
+        snapshot.computed_at = now
+        snapshot.computed_by = by if getattr(by, "is_authenticated", False) else None
+        snapshot.appeal_count = len(messages)
+        snapshot.found = len(found)
+        snapshot.seconds = round(time.perf_counter() - started, 2)
+        snapshot.save()
+    logger.info(
+        "hot issues %s..%s by %s: %d appeals, %d found, %d stored, %d kept, %.1fs",
+        start,
+        end,
+        getattr(by, "username", None) or "system",
+        len(messages),
+        len(found),
+        len(new),
+        len(kept),
+        snapshot.seconds,
+    )
+    return ordered
+
+
+def prune_stale_hot_issues(now: datetime | None = None) -> int:
+    """Drop pending issues computed more than ``PENDING_RETENTION`` ago, and the computations
+    left with no issue (periods nobody looks at any more: each day's job starts a new 30-day
+    period). Issues acted on stay. Returns how many issues were dropped."""
+    cutoff = (now or timezone.now()) - PENDING_RETENTION
+    deleted, _ = HotIssue.objects.filter(status=HotIssueStatus.PENDING, computed_at__lt=cutoff).delete()
+    left = HotIssue.objects.filter(period_start=OuterRef("period_start"), period_end=OuterRef("period_end"))
+    HotIssueSnapshot.objects.filter(computed_at__lt=cutoff).exclude(Exists(left)).delete()
+    return deleted
+
+
+def refresh_recent_hot_issues(*, days: int = 30, by: Any = None) -> list[HotIssue]:
+    """The daily job: the last ``days`` days up to today, then the stale snapshots pruned."""
+    end = timezone.localdate()
+    issues = refresh_hot_issues(start=end - timedelta(days=days - 1), end=end, by=by)
+    prune_stale_hot_issues()
+    return issues
+
+
+def _may_act_on_hot_issues(by: Any) -> None:
+    if by is None or not by.has_perm(P_CREATE_TASK):
+        raise NotAllowed("您的角色不能处置热点问题（生成主动治理任务或忽略）")
+
+
+def _lock_pending(issue: HotIssue) -> HotIssue:
+    locked = (
+        HotIssue.objects.select_for_update(of=("self",)).select_related("task").filter(pk=issue.pk).first()
+    )
+    if locked is None:
+        raise Conflict("该热点问题已重新计算，请返回热点问题列表重新选择")
+    if locked.status == HotIssueStatus.TASKED and locked.task is not None:
+        raise Conflict(f"该热点问题已生成主动治理任务（工单号 {locked.task.number}），不能重复生成")
+    if locked.status == HotIssueStatus.DISMISSED:
+        raise Conflict("该热点问题已忽略，不能再处置")
+    return locked
+
+
+def _active_department(value: Any) -> Department:
+    if isinstance(value, Department):
+        department: Department | None = value
+    elif value in (None, ""):
+        raise InvalidInput("请选择承办部门", field="department")
+    else:
+        try:
+            department = Department.objects.filter(pk=int(value)).first()
+        except (TypeError, ValueError):
+            department = None
+    if department is None or not department.is_active:
+        raise InvalidInput("承办部门不存在或已停用", field="department")
+    return department
+
+
+def _active_category(value: Any) -> Category:
+    if isinstance(value, Category):
+        category: Category | None = value
+    elif value in (None, ""):
+        raise InvalidInput("请选择诉求分类", field="category")
+    else:
+        try:
+            category = Category.objects.filter(pk=int(value)).first()
+        except (TypeError, ValueError):
+            category = None
+    if category is None or not category.is_active:
+        raise InvalidInput("诉求分类不存在或已停用", field="category")
+    return category
+
+
+def _percent(value: float) -> str:
+    return f"{round(value * 100)}%"
+
+
+def proactive_task_text(issue: HotIssue, note: str) -> tuple[str, str]:
+    """Title and text of the task: what, where, when, how hot, which appeals, and what to do."""
+    numbers = list(issue.members.order_by("created_at", "pk").values_list("number", flat=True))
+    listed = "、".join(numbers[:TASK_MEMBERS_LISTED])
+    if len(numbers) > TASK_MEMBERS_LISTED:
+        listed += f" 等{len(numbers)}件"
+    lines = [
+        f"热点问题：{issue.description}",
+        f"涉及地点：{'、'.join(issue.places) or issue.place or '未识别'}",
+        f"统计时段：{issue.period_start:%Y-%m-%d} 至 {issue.period_end:%Y-%m-%d}"
+        + (
+            f"（诉求集中在 {timezone.localtime(issue.first_at):%Y-%m-%d} 至 {timezone.localtime(issue.last_at):%Y-%m-%d}）"
+            if issue.first_at and issue.last_at
+            else ""
+        ),
+        f"热度指数：{issue.heat:.1f}（时段内第{issue.rank}位；{issue.appeal_count}件诉求，{issue.people}位诉求人，"
+        f"附议{issue.support}次，最集中的7天内占{_percent(issue.concentration)}）",
+        f"相关诉求：{listed}",
+    ]
+    if note:
+        lines.append(f"处置要求：{note}")
+    lines.append("请承办单位主动排查处置，从源头上解决，避免更多群众反映（未诉先办）。")
+    title = f"【主动治理】{issue.description}"
+    return title[:100], "\n".join(lines)[:5000]
+
+
+def _desk_actor(by: Any) -> Any:
+    """Who the task's triage and dispatch events name. Creating the task is its own permission
+    (the dispatcher's, and the supervisor's, who may not triage or dispatch ordinary appeals):
+    for a user without the desk's permissions those two steps are taken by the system on this
+    use case's authority, and the registration event and audit record name the user."""
+    if by.has_perm("appeals.triage_appeal") and by.has_perm("appeals.dispatch_appeal"):
+        return by
+    return None
+
+
+def create_proactive_task(
+    *, issue: HotIssue, department: Any, category: Any, note: str = "", by: Any
+) -> HotIssue:
+    """生成主动治理任务: register an appeal on the proactive channel describing the issue, triage it
+    (分办转办, the chosen category) and dispatch it to ``department`` as lead — all through the
+    appeals services, in one transaction — and record the task on the issue. A second task for
+    the same issue, or one for a dismissed issue, is a Conflict."""
+    from zhengwu.appeals import services as appeals  # the appeals desk imports this module
+
+    _may_act_on_hot_issues(by)
+    lead = _active_department(department)
+    chosen = _active_category(category)
+    note = (note or "").strip()
+    if len(note) > MAX_NOTE_CHARS:
+        raise InvalidInput(f"处置要求不能超过{MAX_NOTE_CHARS}字", field="note")
+    with transaction.atomic():
+        issue = _lock_pending(issue)
+        title, body = proactive_task_text(issue, note)
+        appeal, _ = appeals.register_appeal(
+            channel=Channel.PROACTIVE,
+            appeal_type=AppealType.SUGGESTION,
+            title=title,
+            body=body,
+            address=(issue.place or "、".join(issue.places))[:200],
+            by=by,
+        )
+        actor = _desk_actor(by)
+        appeal = appeals.triage(
+            appeal=appeal,
+            category=chosen,
+            handling_mode=HandlingMode.DISPATCH,
+            by=actor,
+            version=appeal.version,
+        )
+        appeal = appeals.dispatch(appeal=appeal, lead=lead, co_handlers=[], by=actor, version=appeal.version)
+        issue.status = HotIssueStatus.TASKED
+        issue.task = appeal
+        issue.tasked_by = by if getattr(by, "is_authenticated", False) else None
+        issue.tasked_at = timezone.now()
+        issue.save(update_fields=["status", "task", "tasked_by", "tasked_at"])
+        record(
+            actor=by,
+            action="triage.proactive_task",
+            obj=issue,
+            summary=f"热点问题“{issue.description}”生成主动治理任务 {appeal.number}，派至{lead.name}",
+            after={"appeal": appeal.number, "department": lead.pk, "category": chosen.pk},
+        )
+    return issue
+
+
+def dismiss_hot_issue(*, issue: HotIssue, reason: str, by: Any) -> HotIssue:
+    """忽略: the issue needs no task (already being handled, not a real cluster …), with the reason."""
+    _may_act_on_hot_issues(by)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("请填写忽略理由", field="reason")
+    if len(reason) > MAX_NOTE_CHARS:
+        raise InvalidInput(f"忽略理由不能超过{MAX_NOTE_CHARS}字", field="reason")
+    with transaction.atomic():
+        issue = _lock_pending(issue)
+        issue.status = HotIssueStatus.DISMISSED
+        issue.dismissed_by = by if getattr(by, "is_authenticated", False) else None
+        issue.dismissed_at = timezone.now()
+        issue.dismiss_reason = reason
+        issue.save(update_fields=["status", "dismissed_by", "dismissed_at", "dismiss_reason"])
+        record(
+            actor=by,
+            action="triage.hot_issue_dismissed",
+            obj=issue,
+            summary=f"忽略热点问题“{issue.description}”：{reason}",
+            after={"reason": reason},
+        )
+    return issue

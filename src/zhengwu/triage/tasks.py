@@ -14,3 +14,10 @@ def retrain(user_id: int | None = None) -> int:
     schedule); returns the version number. Activation follows the service's rule."""
     by = get_user_model().objects.filter(pk=user_id).first() if user_id else None
     return services.train_model_version(by=by).number
+
+
+@task()
+def refresh_hot_issues(days: int = 30) -> int:
+    """Recompute the hot issues of the last ``days`` days (the daily job, see schedule.py);
+    idempotent: a run replaces the period's pending issues. Returns how many the period holds."""
+    return len(services.refresh_recent_hot_issues(days=days))

@@ -30,6 +30,12 @@ LINKS: tuple[Link, ...] = (
     Link("部门收件箱", "appeals:inbox", "待签收、办理中、临期和超期的诉求", "appeals.handle_appeal"),
     Link("回访", "appeals:callback_queue", "已答复待回访的诉求", "appeals.callback_appeal"),
     Link("问题清零", "appeals:board", "各部门在办、超期诉求和纪委督办红名单", "appeals.supervise_appeal"),
+    Link(
+        "热点问题",
+        "triage:hotspots",
+        "同一时段、同一地点的多人同类诉求，生成主动治理任务（未诉先办）",
+        "triage.view_hotissue",
+    ),
     Link("事项清单导入导出", "catalog:excel", "以 Excel 导入、导出事项和材料", "catalog.add_serviceitem"),
     Link(
         "工作日历",

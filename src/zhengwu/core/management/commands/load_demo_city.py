@@ -1,6 +1,7 @@
 """Builds 示范市, the demo city: regions, departments, the hall and its windows, a login for every
-role, applicants, and the catalogue with its 一件事 bundles. Each app owns its part (its demo.py);
-this command only puts them in order. Safe to run again: nothing is duplicated."""
+role, applicants, the catalogue with its 一件事 bundles, and a few appeals that make 热点问题.
+Each app owns its part (its demo.py); this command only puts them in order. Safe to run again:
+nothing is duplicated."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from zhengwu.accounts.roles import ROLE_BY_CODE
 from zhengwu.appeals.knowledge import load_demo_knowledge
 from zhengwu.catalog import demo as catalog_demo
 from zhengwu.org import demo as org_demo
+from zhengwu.triage import demo as triage_demo
 
 
 class Command(BaseCommand):
@@ -31,6 +33,7 @@ class Command(BaseCommand):
         accounts_demo.load_demo_applicants()
         catalog_demo.load_demo_catalog(departments=departments)
         load_demo_knowledge()
+        triage_demo.load_demo_hot_issues()  # planted repeated matters, then the 30-day snapshot
         if options["quiet_logins"]:
             return
         self.stdout.write(
