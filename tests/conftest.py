@@ -50,7 +50,11 @@ def migration_seeds(request):
     """A transactional test (browser, live server) flushes the database when it ends, taking the
     migrations' seed data with it. Before each such test put back what the migrations seed —
     content types, permissions and role groups, appeal categories and deadline policies, the
-    working-day calendar. Everything here is idempotent."""
+    working-day calendar. Everything here is idempotent.
+
+    This replaces ``serialized_rollback``, which must then not be used: a transactional test
+    without it re-creates groups and permissions on its flush (post_migrate), and the next test
+    with it would insert them a second time."""
     marker = request.node.get_closest_marker("django_db")
     if not (marker and marker.kwargs.get("transaction")):
         return

@@ -321,7 +321,7 @@ class TestReading:
             assert web.get(f"{ROOT}/requests/{appeal.number}.json").status_code == 404
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_the_georeport_client_reads_what_a_plain_form_post_filed(live_server, published, client_key):
     """``georeport`` 0.3.1 reads (services, definitions, requests) but cannot file, so filing is a
     plain form POST shaped as the spec says, sent over HTTP like any outside client would."""

@@ -22,7 +22,7 @@ from zhengwu.triage.models import DispatchRule, TrainingExample
 from ..appeals.conftest import Desk, desk  # noqa: F401 — the desk fixture, shared with the page tests
 from ..conftest import PASSWORD
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 class Browser:

@@ -14,7 +14,7 @@ from zhengwu.appeals.models import Appeal
 
 from ..factories import UserFactory
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def tiny_png() -> bytes:

@@ -5,7 +5,7 @@ from django.core.management import call_command
 
 from zhengwu.accounts.demo import DEMO_PASSWORD
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_clerk_logs_in_and_opens_a_bundle_guide(live_server, page, screenshot):
