@@ -170,3 +170,25 @@ def test_parse_time_accepts_the_export_formats():
     assert parse_time("2019/2/28 11:25:05") == datetime(2019, 2, 28, 11, 25, 5)
     assert parse_time("2017-06-08 17:31:20") == datetime(2017, 6, 8, 17, 31, 20)
     assert parse_time("昨天") is None
+
+
+def test_a_pasted_petition_is_one_issue_without_a_pair_per_two_copies():
+    """3,000 people paste the same message: one issue of 3,000 appeals, found the way any other
+    is, and the three planted issues are still found beside it."""
+    petition = [
+        msg(
+            f"pet{i}",
+            f"citizen{i}",
+            "2019-06-03 12:00",
+            "强烈反对A7区垃圾焚烧厂选址",
+            "A7区垃圾焚烧厂选址离居民区太近，严重影响周边居民健康，强烈要求重新选址。",
+        )
+        for i in range(3000)
+    ]
+    issues = find_hot_issues(ALL + petition)
+    assert len(issues) == 4
+    assert sorted(issues[0].member_ids) == sorted(ids(petition))
+    assert issues[0].people == 3000 and issues[0].rank == 1
+    assert sorted(sorted(i.member_ids) for i in issues[1:]) == sorted(
+        [ids(SEWER), ids(NOISE_AT_NIGHT), ids(PENSION)]
+    )

@@ -139,23 +139,74 @@ def _signatures(matrix: sparse.csr_matrix, size: int, shared: npt.NDArray[np.boo
 
 
 def _linked_pairs(
-    signatures: sparse.csr_matrix, threshold: float, floor: float, chunk: int = 4000
+    signatures: sparse.csr_matrix,
+    threshold: float,
+    floor: float,
+    budget: int = 8_000_000,
+    max_links: int = 50,
 ) -> npt.NDArray[np.int64]:
     """Pairs (i < j) whose signatures have a cosine of at least ``threshold`` *and* a raw dot
     product (their share of the full vectors' cosine) of at least ``floor``. The first compares
     what two appeals have that others also have; the second stops two short appeals that share
-    one word ("周末") and nothing else from linking. Blocks of rows keep memory bounded."""
+    one word ("周末") and nothing else from linking.
+
+    Memory stays bounded whatever the data: rows are multiplied in blocks whose products cannot
+    exceed ``budget`` entries (a row costs the number of appeals sharing each of its bigrams), and
+    each appeal keeps only its ``max_links`` strongest links — enough to join a group, and what
+    stops thousands of copies of one message (a petition pasted by everyone) from making
+    millions of pairs."""
+    # Copies (identical signatures) are linked to their first occurrence straight away and left
+    # out of the products: a pasted message costs one row, not thousands.
+    indptr, indices, data = signatures.indptr, signatures.indices, signatures.data
+    squared = np.asarray(signatures.multiply(signatures).sum(axis=1)).ravel()
+    first: dict[bytes, int] = {}
+    copies: list[tuple[int, int]] = []
+    unique: list[int] = []
+    for i in range(signatures.shape[0]):
+        s, e = indptr[i], indptr[i + 1]
+        if s == e:
+            continue
+        original = first.setdefault(indices[s:e].tobytes() + data[s:e].tobytes(), i)
+        if original == i:
+            unique.append(i)
+        elif squared[i] >= floor:
+            copies.append((original, i))
+    keep_rows = np.asarray(unique, dtype=np.int64)
+    linked = _linked_unique(signatures[keep_rows], threshold, floor, budget, max_links)
+    found = [keep_rows[linked], np.asarray(copies, dtype=np.int64).reshape(-1, 2)]
+    return np.concatenate(found)
+
+
+def _linked_unique(
+    signatures: sparse.csr_matrix, threshold: float, floor: float, budget: int, max_links: int
+) -> npt.NDArray[np.int64]:
+    n = signatures.shape[0]
     norms = np.sqrt(np.asarray(signatures.multiply(signatures).sum(axis=1)).ravel())
     norms[norms == 0] = 1
     transposed = signatures.T.tocsr()
+    appeals_per_column = np.diff(transposed.indptr)
+    row_cost = np.bincount(
+        np.repeat(np.arange(n), np.diff(signatures.indptr)),
+        weights=appeals_per_column[signatures.indices],
+        minlength=n,
+    )
+    spent = np.concatenate([[0.0], np.cumsum(row_cost)])  # spent[i]: cost of rows before i
     found: list[npt.NDArray[np.int64]] = []
-    for start in range(0, signatures.shape[0], chunk):
-        block = (signatures[start : start + chunk] @ transposed).tocoo()
+    start = 0
+    while start < n:
+        stop = max(start + 1, int(np.searchsorted(spent, spent[start] + budget, side="right")) - 1)
+        block = (signatures[start:stop] @ transposed).tocoo()
         rows = block.row.astype(np.int64) + start
         cols = block.col.astype(np.int64)
         cosine = block.data / (norms[rows] * norms[cols])
         mask = (rows < cols) & (block.data >= floor) & (cosine >= threshold)
-        found.append(np.stack([rows[mask], cols[mask]], axis=1))
+        rows, cols, cosine = rows[mask], cols[mask], cosine[mask]
+        order = np.lexsort((-cosine, rows))  # by row, strongest first
+        rows, cols = rows[order], cols[order]
+        first = np.searchsorted(rows, rows)  # index where each row's links begin
+        keep = np.arange(len(rows)) - first < max_links
+        found.append(np.stack([rows[keep], cols[keep]], axis=1))
+        start = stop
     return np.concatenate(found) if found else np.empty((0, 2), dtype=np.int64)
 
 
@@ -215,8 +266,13 @@ def find_hot_issues(
     if not selected:
         return []
     texts = [f"{m.title}\n{m.title}\n{m.body[:400]}" for m in selected]
-    counts = count_matrix(texts)
-    vectors, idf = tfidf(counts, max_df=0.05 if len(texts) >= 200 else 1.0)
+    # Document frequencies count each distinct text once: a message pasted by thousands must not
+    # turn its own words into "too common to mean anything" (max_df) and vanish.
+    position: dict[str, int] = {}
+    inverse = np.array([position.setdefault(t, len(position)) for t in texts], dtype=np.int64)
+    counts = count_matrix(list(position))
+    vectors, idf = tfidf(counts, max_df=0.05 if len(position) >= 200 else 1.0)
+    vectors, counts = vectors[inverse], counts[inverse]
     shared = np.bincount(counts.indices, minlength=counts.shape[1]) >= 2
     pairs = _linked_pairs(_signatures(vectors, signature_size, shared & (idf > 0)), threshold, floor)
 
