@@ -16,7 +16,7 @@ from zhengwu.core.errors import Conflict, InvalidInput, NotAllowed
 from zhengwu.core.management.commands.run_scheduler import build_scheduler, periodic_jobs
 from zhengwu.core.models import AuditEvent
 from zhengwu.triage import services, tasks
-from zhengwu.triage.models import HotIssue, HotIssueStatus
+from zhengwu.triage.models import HotIssue, HotIssueSnapshot, HotIssueStatus
 
 from ..factories import DepartmentFactory
 
@@ -244,6 +244,9 @@ def test_the_demo_city_has_hot_issues_and_loads_again_without_duplicates():
     first = sorted(HotIssue.objects.values_list("description", flat=True))
     assert len(first) == 3 and any("幸福小区" in d for d in first)
     appeals_count = Appeal.objects.count()
+    computed = list(HotIssueSnapshot.objects.values_list("pk", "computed_at"))
     call_command("load_demo_city", "--quiet-logins")
     assert sorted(HotIssue.objects.values_list("description", flat=True)) == first
     assert Appeal.objects.count() == appeals_count
+    # Loaded again, the demo leaves the snapshot to the daily job.
+    assert list(HotIssueSnapshot.objects.values_list("pk", "computed_at")) == computed

@@ -1,7 +1,7 @@
 """Demo appeals for 热点问题: three matters that several people report in the same place — so that
 the page has something to show in the demo city — among unrelated appeals, and the snapshot of
 the last 30 days. Appeals are registered through the appeals services with idempotency keys, so
-loading the demo again adds nothing and recomputes the same snapshot."""
+loading the demo again adds nothing."""
 
 from __future__ import annotations
 
@@ -137,16 +137,19 @@ DEMO_APPEALS: list[tuple[str, str, str, str, str, str]] = [
 ]
 
 
-def load_demo_hot_issues(days: int = 30) -> int:
-    """Register the demo appeals (once) and compute the last ``days`` days' hot issues. Returns
-    how many hot issues the period holds."""
+def load_demo_hot_issues(days: int = 30) -> None:
+    """Register the demo appeals (once) and compute the last ``days`` days' hot issues when they
+    were just registered or nothing was ever computed — not again on every load: on a database
+    that has grown real appeals that is the daily job's work, not the demo's."""
     from zhengwu.appeals import services as appeals
 
     from . import services
+    from .models import HotIssueSnapshot
 
     operator = User.objects.filter(username="operator").first()
+    registered = False
     for n, (title, body, address, name, phone, kind) in enumerate(DEMO_APPEALS, start=1):
-        appeals.register_appeal(
+        _, code = appeals.register_appeal(
             channel=Channel.HOTLINE,
             appeal_type=kind,
             title=title,
@@ -157,4 +160,6 @@ def load_demo_hot_issues(days: int = 30) -> int:
             by=operator,
             idempotency_key=f"demo-hot-issue-{n:02d}",
         )
-    return len(services.refresh_recent_hot_issues(days=days))
+        registered = registered or code is not None
+    if registered or not HotIssueSnapshot.objects.exists():
+        services.refresh_recent_hot_issues(days=days)
