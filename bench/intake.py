@@ -2,6 +2,11 @@
 PostgreSQL, from 16 concurrent clients for 60 s. Run by hand:
 
     .venv/bin/python bench/intake.py [--seconds 60] [--clients 16]
+        [--workers 2] [--worker-class sync] [--threads 4] [--keep-alive 2]
+
+The server runs as ``make run`` does: 2 sync workers. (2 gthread workers of 4 threads, the earlier
+setting here, did worse on 2 cores: ~20 % fewer appeals/s and twice the p99, the threads of a
+worker taking turns at one GIL; docs/benchmarks.md has the comparison.)
 
 It creates (or reuses) the database ``zhengwu_bench`` on the local PostgreSQL, migrates it, loads
 the demo city and an API client, starts gunicorn on 127.0.0.1:8765, and fires POST /api/appeals/
@@ -130,6 +135,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--worker-class", default="sync")
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--keep-alive", type=int, default=2)
     args = parser.parse_args()
     env = {
         **os.environ,
@@ -145,11 +154,13 @@ def main() -> None:
             "--bind",
             f"{HOST}:{PORT}",
             "--workers",
-            "2",
+            str(args.workers),
             "--worker-class",
-            "gthread",
-            "--threads",
-            "4",
+            args.worker_class,
+            # gunicorn turns sync workers with threads into gthread ones: threads for gthread only
+            *(["--threads", str(args.threads)] if args.worker_class == "gthread" else []),
+            "--keep-alive",
+            str(args.keep_alive),
             "--log-level",
             "warning",
         ],
@@ -190,6 +201,9 @@ def main() -> None:
     figures = {
         "machine": f"{platform.node()} ({os.cpu_count()} cores)",
         "clients": args.clients,
+        "server": f"gunicorn {args.workers} × {args.worker_class}"
+        + (f" ({args.threads} threads)" if args.worker_class == "gthread" else "")
+        + f", keep-alive {args.keep_alive} s",
         "seconds": round(wall, 1),
         "requests": len(results),
         "statuses": statuses,

@@ -110,9 +110,10 @@ class ApiKeyAuthentication(BaseAuthentication):
             key = parts[1].decode()
         except UnicodeError as exc:
             raise AuthenticationFailed("API 密钥格式不正确") from exc
-        client = ApiClient.objects.filter(key_hash=hash_api_key(key), is_active=True).first()
-        if client is None:
-            raise AuthenticationFailed("API 密钥无效或已停用")
+        try:  # the hash is unique: get(), no ordering to add
+            client = ApiClient.objects.get(key_hash=hash_api_key(key), is_active=True)
+        except ApiClient.DoesNotExist:
+            raise AuthenticationFailed("API 密钥无效或已停用") from None
         return ClientPrincipal(client), client
 
     def authenticate_header(self, request: Request) -> str:
@@ -361,9 +362,8 @@ class AppealListCreateView(generics.GenericAPIView[Appeal]):
             "version": appeal.version,
             "created": code is not None,
         }
-        return Response(
-            AppealCreatedSerializer(body).data, status=status.HTTP_201_CREATED if code else status.HTTP_200_OK
-        )
+        # Already the documented shape (AppealCreatedSerializer) in plain types: sent as it is.
+        return Response(body, status=status.HTTP_201_CREATED if code else status.HTTP_200_OK)
 
 
 @extend_schema_view(

@@ -63,9 +63,11 @@ def append(
     note: str = "",
     data: dict[str, Any] | None = None,
     public: bool = True,
+    first: bool = False,
 ) -> AppealEvent:
-    """Append one event. The caller holds the appeal's row lock, so seq cannot race."""
-    last = appeal.events.order_by("-seq").values_list("seq", "hash").first()
+    """Append one event. The caller holds the appeal's row lock, so seq cannot race. ``first``:
+    the appeal was created in this transaction and has no event yet (saves a query at intake)."""
+    last = None if first else appeal.events.order_by("-seq").values_list("seq", "hash").first()
     seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
     data = json.loads(json.dumps(data or {}, ensure_ascii=False, default=str))
     actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None

@@ -12,12 +12,12 @@ import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -198,8 +198,19 @@ def query_code_matches(appeal: Appeal, code: str) -> bool:
     return hmac.compare_digest(appeal.query_code_hash, hash_query_code((code or "").strip()))
 
 
-def _next_number(channel: str, day: datetime) -> str:
-    local = timezone.localtime(day).date()
+def _next_in_day(local: date) -> int:
+    """Add one to the day's counter (creating it at 1) and return it. The row stays locked until
+    the transaction ends, so concurrent intakes never share a number and a rolled-back one leaves
+    no gap; callers take it as late as they can, since every other intake waits for it."""
+    if connection.features.can_return_columns_from_insert:  # PostgreSQL; SQLite ≥ 3.35
+        table = connection.ops.quote_name(DailySequence._meta.db_table)
+        with connection.cursor() as cursor:  # one round trip instead of update, insert, select
+            cursor.execute(
+                f"INSERT INTO {table} (day, value) VALUES (%s, 1) ON CONFLICT (day)"  # noqa: S608
+                f" DO UPDATE SET value = {table}.value + 1 RETURNING value",
+                [connection.ops.adapt_datefield_value(local)],
+            )
+            return int(cursor.fetchone()[0])
     updated = DailySequence.objects.filter(day=local).update(value=F("value") + 1)
     if not updated:
         try:
@@ -207,12 +218,16 @@ def _next_number(channel: str, day: datetime) -> str:
                 DailySequence.objects.create(day=local, value=1)
         except IntegrityError:
             DailySequence.objects.filter(day=local).update(value=F("value") + 1)
-    value = DailySequence.objects.get(day=local).value
+    return DailySequence.objects.get(day=local).value
+
+
+def _next_number(channel: str, day: datetime) -> str:
+    local = timezone.localtime(day).date()
+    value = _next_in_day(local)
     prefix = {Channel.HOTLINE: "12345", Channel.PROACTIVE: "ZD"}.get(Channel(channel), "ZW")
     return f"{prefix}-{local:%Y%m%d}-{value:06d}"
 
 
-@transaction.atomic
 def register_appeal(
     *,
     channel: str,
@@ -233,14 +248,54 @@ def register_appeal(
 ) -> tuple[Appeal, str | None]:
     """Register an appeal; returns it with its query code (None when the key was seen before: the
     channel retried, and the appeal it already created is returned unchanged). ``category``: the
-    service the channel's form picked (Open311 service_code), a starting point for 研判."""
-    if idempotency_key:
-        key = idempotency_key.strip()[:100]
-        existing = Appeal.objects.filter(idempotency_key=key).first()
-        if existing is not None:
+    service the channel's form picked (Open311 service_code), a starting point for 研判.
+
+    The key is not looked up first: the unique index on it says whether it was used, so a new
+    appeal (nearly every request) costs no extra query. A retry finds its appeal once the insert
+    is refused — or once the input is, since the rules may have changed after the first request."""
+    key = idempotency_key.strip()[:100] if idempotency_key else None
+    try:
+        return _register_new(
+            channel=channel,
+            appeal_type=appeal_type,
+            title=title,
+            body=body,
+            urgency=urgency,
+            contact_name=contact_name,
+            contact_phone=contact_phone,
+            address=address,
+            anonymous=anonymous,
+            confidential=confidential,
+            citizen=citizen,
+            enterprise=enterprise,
+            by=by,
+            key=key,
+            category=category,
+        )
+    except (IntegrityError, DomainError):
+        if key and (existing := Appeal.objects.filter(idempotency_key=key).first()):
             return _replayed(existing, title, body), None
-    else:
-        key = None
+        raise
+
+
+def _register_new(
+    *,
+    channel: str,
+    appeal_type: str,
+    title: str,
+    body: str,
+    urgency: str,
+    contact_name: str,
+    contact_phone: str,
+    address: str,
+    anonymous: bool,
+    confidential: bool,
+    citizen: Any,
+    enterprise: Any,
+    by: Any,
+    key: str | None,
+    category: Category | None,
+) -> tuple[Appeal, str]:
     if channel not in Channel.values:
         raise InvalidInput("渠道不正确", field="channel")
     if appeal_type not in AppealType.values:
@@ -263,7 +318,6 @@ def register_appeal(
     now = _now()
     code = f"{secrets.randbelow(10**8):08d}"
     appeal = Appeal(
-        number=_next_number(channel, now),
         query_code_hash=hash_query_code(code),
         channel=channel,
         appeal_type=appeal_type,
@@ -286,22 +340,21 @@ def register_appeal(
     )
     if category is not None and not category.is_active:
         raise DomainError("该分类已停用", field="category")
-    try:
-        with transaction.atomic():
-            appeal.save()
-    except IntegrityError:
-        if key and (existing := Appeal.objects.filter(idempotency_key=key).first()):
-            return _replayed(existing, title, body), None
-        raise
-    events.append(
-        appeal,
-        action="register",
-        actor=by,
-        at=now,
-        to_state=AppealState.REGISTERED,
-        note=f"经{Channel(channel).label}登记",
-        data={"channel": channel, "type": appeal_type},
-    )
+    # One short transaction (a savepoint inside a caller's): the number, the row, the first event.
+    # A request whose key was used fails at the unique index and takes its number back with it.
+    with transaction.atomic():
+        appeal.number = _next_number(channel, now)
+        appeal.save(force_insert=True)
+        events.append(
+            appeal,
+            action="register",
+            actor=by,
+            at=now,
+            to_state=AppealState.REGISTERED,
+            note=f"经{Channel(channel).label}登记",
+            data={"channel": channel, "type": appeal_type},
+            first=True,
+        )
     return appeal, code
 
 
