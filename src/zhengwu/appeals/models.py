@@ -15,7 +15,7 @@ from django.db.models import Q
 
 from zhengwu.core.models import TimeStampedModel
 
-from .workflow import AppealState, AssignmentState
+from .workflow import OPEN_STATES, AppealState, AssignmentState
 
 
 class Channel(models.TextChoices):
@@ -143,6 +143,10 @@ class DailySequence(models.Model):
         return f"{self.day:%Y-%m-%d}: {self.value}"
 
 
+# Still in a department's hands: the board's "long overdue" list reads these (a partial index).
+LONG_OVERDUE_STATES = (AppealState.DISPATCHED, AppealState.RETURNED, AppealState.IN_PROGRESS)
+
+
 class Appeal(TimeStampedModel):
     """诉求 (工单)."""
 
@@ -239,6 +243,18 @@ class Appeal(TimeStampedModel):
         indexes = [
             models.Index(fields=["state", "due_at"], name="appeal_state_due"),
             models.Index(fields=["-created_at", "-id"], name="appeal_newest"),
+            # The board's red list and long-overdue list: a few rows among a million, read in
+            # due order (worklists.red_list, worklists.long_overdue).
+            models.Index(
+                fields=["due_at", "id"],
+                condition=Q(red_listed=True, state__in=sorted(OPEN_STATES)),
+                name="appeal_red_open_due",
+            ),
+            models.Index(
+                fields=["due_at", "id"],
+                condition=Q(state__in=sorted(LONG_OVERDUE_STATES)),
+                name="appeal_handling_due",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -317,7 +333,15 @@ class Assignment(TimeStampedModel):
                 violation_error_message="一件诉求只能有一个在办的主办单位",
             ),
         ]
-        indexes = [models.Index(fields=["department", "state", "handle_due_at"], name="assignment_inbox")]
+        indexes = [
+            models.Index(fields=["department", "state", "handle_due_at"], name="assignment_inbox"),
+            # The inbox's "to sign" tab in due order, and its tab counts from the index alone.
+            models.Index(
+                fields=["department", "state", "sign_due_at"],
+                include=["handle_due_at"],
+                name="assignment_inbox_sign",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.appeal.number} {self.get_role_display()} {self.department}"
@@ -586,3 +610,73 @@ class ApiClient(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+# ---------------------------------------------------------------------------------------------
+# 问题清零 roll-up (see board.py): what the board counted at the last refresh, and which appeals
+# changed since. Derived data: a full refresh rebuilds it from the tables above.
+# ---------------------------------------------------------------------------------------------
+
+
+class BoardSnapshot(models.Model):
+    """The roll-up's one row: up to which moment the tallies count overdue items. No row, or
+    ``as_of`` empty, means there is no roll-up to trust and the board counts live."""
+
+    as_of = models.DateTimeField("汇总时刻", null=True, blank=True)
+    rebuilt_at = models.DateTimeField("最近全量重算", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "问题清零汇总"
+        verbose_name_plural = "问题清零汇总"
+
+    def __str__(self) -> str:
+        return f"问题清零汇总 {self.as_of}"
+
+
+class BoardTally(models.Model):
+    """One department's figures (the whole city when ``department_id`` is empty) at ``as_of``."""
+
+    department_id = models.BigIntegerField("部门", null=True, blank=True)
+    open = models.PositiveIntegerField("在办")
+    red = models.PositiveIntegerField("纪委督办")
+    overdue = models.PositiveIntegerField("超期（截至汇总时刻）")
+
+    class Meta:
+        verbose_name = "问题清零部门汇总"
+        verbose_name_plural = "问题清零部门汇总"
+
+    def __str__(self) -> str:
+        return f"{self.department_id or '全市'}: {self.open}/{self.overdue}/{self.red}"
+
+
+class BoardItem(models.Model):
+    """One open appeal as the board counts it for one department (or the city): whether it is on
+    the red list and from when it is overdue there (empty: no running limit)."""
+
+    appeal_id = models.BigIntegerField("诉求", db_index=True)
+    department_id = models.BigIntegerField("部门", null=True, blank=True)
+    red = models.BooleanField("纪委督办")
+    overdue_since = models.DateTimeField("超期起点", null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = "问题清零汇总明细"
+        verbose_name_plural = "问题清零汇总明细"
+
+    def __str__(self) -> str:
+        return f"{self.appeal_id}@{self.department_id or '全市'}"
+
+
+class BoardChange(models.Model):
+    """An appeal whose board figures may have changed since the last refresh. Written by database
+    triggers on appeals and assignments (board.py installs them), so a bulk ``.update()`` or raw
+    SQL is seen as well as the services' writes."""
+
+    id = models.BigAutoField(primary_key=True)
+    appeal_id = models.BigIntegerField("诉求")
+
+    class Meta:
+        verbose_name = "问题清零待汇总变更"
+        verbose_name_plural = "问题清零待汇总变更"
+
+    def __str__(self) -> str:
+        return f"{self.appeal_id}"

@@ -3,7 +3,12 @@ Each job only enqueues a task; the task is idempotent, so a missed or doubled ti
 
 from __future__ import annotations
 
-from .tasks import urge_due_assignments
+from .tasks import rebuild_board, refresh_board, urge_due_assignments
 
 # (name, crontab in Asia/Shanghai, task)
-JOBS = [("催办与超期升级", "*/5 * * * *", urge_due_assignments)]
+JOBS = [
+    ("催办与超期升级", "*/5 * * * *", urge_due_assignments),
+    # The board reads the roll-up plus what changed since: the fewer changes, the faster it is.
+    ("问题清零看板汇总", "* * * * *", refresh_board),
+    ("问题清零看板全量重算", "10 3 * * *", rebuild_board),
+]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from . import services
+from . import board, services
 
 
 @task()
@@ -17,3 +17,15 @@ def urge_due_assignments() -> int:
 def recompute_deadlines() -> int:
     """Enqueued when an administrator changes the working-day calendar."""
     return services.recompute_deadlines()
+
+
+@task()
+def refresh_board() -> str:
+    """问题清零 roll-up: fold in what changed since the last refresh (every minute); idempotent."""
+    return board.refresh()
+
+
+@task()
+def rebuild_board() -> str:
+    """The nightly full rebuild of the roll-up from the appeal tables; idempotent."""
+    return board.refresh(full=True)

@@ -372,9 +372,10 @@ def board(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     lights = Lights()
     now = lights.now
+    totals, departments = worklists.board_figures(now)
     context = {
-        "totals": worklists.board_totals(now),
-        "departments": worklists.board_by_department(now),
+        "totals": totals,
+        "departments": departments,
         "red_list": _appeal_rows(worklists.red_list(), user, lights),
         "long_overdue": _appeal_rows(worklists.long_overdue(now), user, lights),
         "long_overdue_days": 5,
