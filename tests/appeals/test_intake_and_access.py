@@ -1,10 +1,10 @@
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
 
 from zhengwu.appeals import services
-from zhengwu.appeals.models import Appeal, Urge
+from zhengwu.appeals.models import Appeal, Assignment, Urge
 from zhengwu.appeals.selectors import appeal_for, appeals_visible_to, light
 from zhengwu.appeals.workflow import AppealState as S
 from zhengwu.core.errors import Conflict, DomainError, InvalidInput, NotAllowed
@@ -169,6 +169,19 @@ class TestSupervision:
         assert light(start, start + timedelta(days=30), start + timedelta(days=25)) == "yellow"
         assert light(start, start + timedelta(days=30), start + timedelta(days=31)) == "red"
         assert light(start, start + timedelta(days=30), start + timedelta(days=40), done_at=start) == "green"
+
+    def test_a_limit_in_a_year_not_entered_yet_is_far_away_not_an_error(self, desk):
+        """Late in December limits run into a year whose holidays are not entered yet: the lights
+        and the urging job must keep working for everything else."""
+        start = datetime(2026, 6, 10, 10, tzinfo=UTC)
+        next_year = datetime(2027, 3, 1, 9, tzinfo=UTC)
+        assert light(start, next_year, start) == "green"
+        appeal = desk.reach(S.IN_PROGRESS)
+        Assignment.objects.filter(appeal=appeal, role="lead").update(handle_due_at=next_year)
+        overdue_co = desk.co(appeal)
+        Assignment.objects.filter(pk=overdue_co.pk).update(sign_due_at=start - timedelta(hours=1))
+        assert services.run_urging(start) >= 1  # the overdue share is still urged
+        assert not Urge.objects.filter(assignment=desk.lead(appeal)).exists()
 
     def test_urging_runs_twice_and_sends_once(self, desk):
         appeal = desk.reach(S.IN_PROGRESS)

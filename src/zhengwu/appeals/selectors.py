@@ -15,6 +15,7 @@ from django.http import Http404
 
 from zhengwu.calendar.selectors import get_calendar
 from zhengwu.calendar.workdays import WorkCalendar
+from zhengwu.core.errors import DomainError
 
 from .models import Appeal, Assignment
 from .workflow import OPEN_STATES
@@ -72,5 +73,8 @@ def light(
     if total > 0 and (now - start).total_seconds() / total >= settings.APPEAL_YELLOW_SHARE:
         return "yellow"
     # Pages lighting many rows pass one calendar, so the lights cost no query each.
-    left = (calendar or get_calendar()).working_days_between(now, due)
+    try:
+        left = (calendar or get_calendar()).working_days_between(now, due)
+    except DomainError:  # the limit ends in a year not entered yet: far away, so not near it
+        return "green"
     return "yellow" if float(left) <= settings.APPEAL_YELLOW_WORKING_DAYS else "green"

@@ -1013,16 +1013,16 @@ def urge(*, assignment: Assignment, threshold: str, by: Any = None, version: int
 def run_urging(now: datetime | None = None) -> int:
     """The periodic job: urge every open assignment that turned yellow or red, and put appeals
     overdue by more than the handling limit again on the red list. Idempotent."""
-    from .selectors import light
+    from .worklists import Lights
 
     now = now or _now()
+    lights = Lights(now)  # one read of the calendar for the whole run
     sent = 0
     open_assignments = Assignment.objects.filter(
         state__in=[AssignmentState.PENDING, AssignmentState.SIGNED]
     ).select_related("appeal", "department")
     for a in open_assignments.iterator():
-        due = a.sign_due_at if a.state == AssignmentState.PENDING else a.handle_due_at
-        colour = light(a.created_at, due, now)
+        colour = lights.sign(a) if a.state == AssignmentState.PENDING else lights.handle(a)
         if colour in ("yellow", "red"):
             tag = f"{'sign' if a.state == AssignmentState.PENDING else 'handle'}-{colour}"
             sent += urge(assignment=a, threshold=tag)

@@ -27,6 +27,7 @@ from zhengwu.org.models import Department
 
 from . import board
 from .models import LONG_OVERDUE_STATES, OPEN_ASSIGNMENT_STATES, Appeal, Assignment, Extension
+from .selectors import light
 from .services import PHONE
 from .workflow import HANDLING_STATES, OPEN_STATES, AppealState, AssignmentState
 
@@ -89,9 +90,7 @@ class Reporter:
 
 
 class Lights:
-    """green / yellow / red for many rows with one read of the calendar. The rule is
-    ``selectors.light``'s; it is repeated here because that function reads the calendar (one
-    query) on every call."""
+    """green / yellow / red (``selectors.light``) for many rows with one read of the calendar."""
 
     def __init__(self, now: datetime | None = None) -> None:
         self.now = now or timezone.now()
@@ -108,20 +107,7 @@ class Lights:
     ) -> str:
         if due is None:
             return "green"
-        at = done_at or self.now
-        if at > due:
-            return "red"
-        if done_at is not None:
-            return "green"
-        start = start or self.now
-        total = (due - start).total_seconds()
-        if total > 0 and (self.now - start).total_seconds() / total >= settings.APPEAL_YELLOW_SHARE:
-            return "yellow"
-        try:
-            left = self.cal.working_days_between(self.now, due)
-        except DomainError:  # a year nobody entered yet: far away, so not near the limit
-            return "green"
-        return "yellow" if float(left) <= settings.APPEAL_YELLOW_WORKING_DAYS else "green"
+        return light(start or self.now, due, self.now, done_at=done_at, calendar=self.cal)
 
     def sign(self, a: Assignment) -> str:
         if a.state == AssignmentState.PENDING:
