@@ -11,9 +11,9 @@ from django.utils.dateparse import parse_datetime
 from rest_framework.test import APIClient
 
 from zhengwu.appeals import services
-from zhengwu.appeals.api import hash_api_key
 from zhengwu.appeals.events import verify_chain
 from zhengwu.appeals.models import ApiClient, Appeal
+from zhengwu.appeals.services import hash_api_key
 from zhengwu.appeals.workflow import AppealState as S
 
 from ..factories import CitizenFactory, UserFactory

@@ -15,8 +15,8 @@ from django.utils import timezone
 from georeport import GeoReport
 
 from zhengwu.appeals import services
-from zhengwu.appeals.api import hash_api_key
 from zhengwu.appeals.models import ApiClient, Appeal, Category
+from zhengwu.appeals.services import hash_api_key
 
 KEY = "open311-client-key-0001"
 ROOT = "/open311/v2"

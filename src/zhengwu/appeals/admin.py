@@ -3,22 +3,36 @@ history: state only changes through the services, never by editing a row here.""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from zhengwu.core.errors import DomainError
+
+from . import services
 from .knowledge_admin import KnowledgeEntryAdmin
 from .models import (
+    ApiClient,
     Appeal,
     AppealEvent,
     Assignment,
+    Attachment,
+    BoardChange,
+    BoardItem,
+    BoardSnapshot,
+    BoardTally,
     Callback,
     Category,
+    Channel,
+    DailySequence,
     DeadlinePolicy,
     Extension,
     KnowledgeEntry,
     SupervisionOrder,
+    Urge,
 )
 
 
@@ -123,3 +137,89 @@ class AppealEventAdmin(ReadOnlyAdmin):
 
 
 admin.site.register(KnowledgeEntry, KnowledgeEntryAdmin)
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(ReadOnlyAdmin):
+    list_display = ["name", "appeal", "purpose", "content_type", "size", "at"]
+    list_filter = ["purpose", "content_type"]
+    search_fields = ["name", "appeal__number"]
+    list_select_related = ["appeal"]
+
+
+@admin.register(Urge)
+class UrgeAdmin(ReadOnlyAdmin):
+    list_display = ["assignment", "threshold", "at"]
+    search_fields = ["assignment__appeal__number", "assignment__department__name"]
+    list_select_related = ["assignment__appeal", "assignment__department"]
+
+
+@admin.register(DailySequence)
+class DailySequenceAdmin(ReadOnlyAdmin):
+    list_display = ["day", "value"]
+    date_hierarchy = "day"
+
+
+# The 问题清零 roll-up: derived data, rebuilt by its refresh; shown for inspection only.
+@admin.register(BoardSnapshot)
+class BoardSnapshotAdmin(ReadOnlyAdmin):
+    list_display = ["as_of", "rebuilt_at"]
+
+
+@admin.register(BoardTally)
+class BoardTallyAdmin(ReadOnlyAdmin):
+    list_display = ["department_id", "open", "red", "overdue"]
+
+
+@admin.register(BoardItem)
+class BoardItemAdmin(ReadOnlyAdmin):
+    list_display = ["appeal_id", "department_id", "red", "overdue_since"]
+
+
+@admin.register(BoardChange)
+class BoardChangeAdmin(ReadOnlyAdmin):
+    list_display = ["id", "appeal_id"]
+
+
+class ApiClientForm(forms.ModelForm[ApiClient]):
+    class Meta:
+        model = ApiClient
+        fields = ["name", "channel", "is_active"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = cast(forms.ChoiceField, self.fields["channel"])
+        field.choices = [c for c in Channel.choices if c[0] != Channel.PROACTIVE]
+
+
+@admin.register(ApiClient)
+class ApiClientAdmin(admin.ModelAdmin):
+    """Channel systems and Open311 clients. Their key is generated here and shown once, in the
+    message after saving; only its hash is kept."""
+
+    list_display = ["name", "channel", "is_active", "created_at"]
+    list_filter = ["channel", "is_active"]
+    search_fields = ["name"]
+    form = ApiClientForm
+    actions = ["new_keys"]
+
+    def save_model(self, request: HttpRequest, obj: ApiClient, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        key = services.issue_api_key(obj, by=request.user)
+        self._show_key(request, obj, key)
+
+    @admin.action(description="重新生成所选客户端的密钥（旧密钥立即失效）")
+    def new_keys(self, request: HttpRequest, queryset: QuerySet[ApiClient]) -> None:
+        for client in queryset:
+            try:
+                self._show_key(request, client, services.issue_api_key(client, by=request.user))
+            except DomainError as exc:
+                messages.error(request, f"{client.name}：{exc.message}")
+
+    @staticmethod
+    def _show_key(request: HttpRequest, client: ApiClient, key: str) -> None:
+        messages.warning(
+            request, f"接口客户端「{client.name}」的密钥（只显示这一次，请复制后交给对方系统）：{key}"
+        )

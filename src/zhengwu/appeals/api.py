@@ -12,7 +12,6 @@ appeals, on the client's own channel."""
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any, cast
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
@@ -68,11 +67,6 @@ CITIZEN_CHANNELS = (Channel.WEB, Channel.MOBILE)
 # Authentication and permissions
 
 
-def hash_api_key(key: str) -> str:
-    """What ``ApiClient.key_hash`` stores: the SHA-256 of the key, in hex."""
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
 class ClientPrincipal:
     """``request.user`` for a channel system: authenticated, no roles, no department."""
 
@@ -111,7 +105,7 @@ class ApiKeyAuthentication(BaseAuthentication):
         except UnicodeError as exc:
             raise AuthenticationFailed("API 密钥格式不正确") from exc
         try:  # the hash is unique: get(), no ordering to add
-            client = ApiClient.objects.get(key_hash=hash_api_key(key), is_active=True)
+            client = ApiClient.objects.get(key_hash=services.hash_api_key(key), is_active=True)
         except ApiClient.DoesNotExist:
             raise AuthenticationFailed("API 密钥无效或已停用") from None
         return ClientPrincipal(client), client

@@ -34,10 +34,10 @@ from django.views.decorators.csrf import csrf_exempt
 from zhengwu.core.errors import DomainError
 
 from . import services as appeal_services
-from .api import hash_api_key
 from .models import ApiClient, Appeal, AppealType, Assignment, Category
 from .open311_format import error, render, w3
 from .serializers import reply_is_public
+from .services import hash_api_key
 from .workflow import OPEN_STATES, AppealState
 
 app_name = "open311"

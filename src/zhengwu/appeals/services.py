@@ -23,12 +23,14 @@ from django.utils import timezone
 
 from zhengwu.calendar.selectors import get_calendar
 from zhengwu.calendar.workdays import Limit
+from zhengwu.core.audit import record
 from zhengwu.core.errors import Conflict, DomainError, InvalidInput, NotAllowed
 from zhengwu.org.models import Department
 from zhengwu.triage.services import record_decision
 
 from . import events, notify
 from .models import (
+    ApiClient,
     Appeal,
     AppealType,
     Assignment,
@@ -1113,3 +1115,34 @@ def recompute_deadlines() -> int:
                 },
             )
     return len(changed)
+
+
+# ---------------------------------------------------------------------------------------------
+# 接口客户端 (channel systems, Open311 clients)
+# ---------------------------------------------------------------------------------------------
+
+
+def hash_api_key(key: str) -> str:
+    """What ``ApiClient.key_hash`` stores: the SHA-256 of the key, in hex."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+@transaction.atomic
+def issue_api_key(client: ApiClient, *, by: Any) -> str:
+    """Give ``client`` (new, or one whose key leaked) a fresh key and return it: it is stored only
+    as a hash, so this is the one moment it can be shown. An old key stops working at once."""
+    if client.channel not in Channel.values or client.channel == Channel.PROACTIVE:
+        raise InvalidInput("渠道不正确：接口客户端只能登记群众和企业的诉求渠道", field="channel")
+    if not (client.name or "").strip():
+        raise InvalidInput("请填写接口客户端名称", field="name")
+    new = client.pk is None
+    key = secrets.token_urlsafe(32)
+    client.key_hash = hash_api_key(key)
+    client.save()
+    record(
+        actor=by,
+        action="appeals.api_client.create" if new else "appeals.api_client.rotate",
+        obj=client,
+        summary=f"{'新建接口客户端' if new else '重新生成密钥'}：{client.name}",
+    )
+    return key

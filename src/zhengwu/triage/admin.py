@@ -13,7 +13,14 @@ from django.http import HttpRequest, HttpResponse
 from zhengwu.core.errors import DomainError
 
 from . import services
-from .models import CategoryDepartment, DispatchRule, HotIssue, ModelVersion, TrainingExample
+from .models import (
+    CategoryDepartment,
+    DispatchRule,
+    HotIssue,
+    HotIssueSnapshot,
+    ModelVersion,
+    TrainingExample,
+)
 
 
 @admin.register(CategoryDepartment)
@@ -144,6 +151,29 @@ class HotIssueAdmin(admin.ModelAdmin):
     @admin.display(description="相关诉求")
     def member_numbers(self, obj: HotIssue) -> str:
         return "、".join(obj.members.order_by("created_at").values_list("number", flat=True))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(HotIssueSnapshot)
+class HotIssueSnapshotAdmin(admin.ModelAdmin):
+    """When each period's hot issues were computed, over how many appeals and in how long."""
+
+    list_display = [
+        "period_start",
+        "period_end",
+        "computed_at",
+        "computed_by",
+        "appeal_count",
+        "found",
+        "seconds",
+    ]
+    list_select_related = ["computed_by"]
+    date_hierarchy = "computed_at"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
