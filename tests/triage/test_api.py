@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from zhengwu.appeals.models import Category
 from zhengwu.triage import services
-from zhengwu.triage.models import CategoryDepartment, DispatchRule
+from zhengwu.triage.models import DispatchRule
 
 from .conftest import grant
 from .data import ENVIRONMENT, EXAMPLES, NEW_ENVIRONMENT
@@ -27,7 +28,7 @@ def post(client, payload, **extra):
 def test_suggestions_from_the_model(dispatcher_client, department):
     services.import_examples(EXAMPLES)
     services.train_model_version()
-    CategoryDepartment.objects.create(category=ENVIRONMENT, department=department)
+    Category.objects.filter(name=ENVIRONMENT, parent=None).update(department=department)
     response = post(dispatcher_client, {"title": NEW_ENVIRONMENT[0], "body": NEW_ENVIRONMENT[1]})
     assert response.status_code == 200, response.content
     data = response.json()

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 
+from zhengwu.appeals.models import Category
 from zhengwu.core.errors import Conflict, DomainError, InvalidInput
 from zhengwu.core.models import AuditEvent
 from zhengwu.triage import services
 from zhengwu.triage.models import (
-    CategoryDepartment,
     DispatchRule,
     ExampleSource,
     ModelVersion,
@@ -111,7 +111,7 @@ def test_training_needs_enough_examples(make_user):
 def test_suggest_from_the_model_names_department_and_reasons(department):
     seed()
     services.train_model_version()
-    CategoryDepartment.objects.create(category=ENVIRONMENT, department=department)
+    Category.objects.filter(name=ENVIRONMENT, parent=None).update(department=department)
     result = services.suggest(title=NEW_ENVIRONMENT[0], body=NEW_ENVIRONMENT[1])
     assert result.source == "model" and result.model_version == 1 and not result.notice
     best = result.suggestions[0]

@@ -3,7 +3,8 @@ from __future__ import annotations
 import pytest
 
 from tests.factories import DepartmentFactory
-from zhengwu.triage.models import CategoryDepartment, DispatchRule
+from zhengwu.appeals.models import Category
+from zhengwu.triage.models import DispatchRule
 from zhengwu.triage.rules import match_rules, split_keywords
 
 from .data import CONSTRUCTION, ENVIRONMENT
@@ -17,7 +18,7 @@ def test_keywords_split_on_lines_commas_and_dunhao():
 
 def test_best_rule_per_category_with_default_department(department):
     other = DepartmentFactory()
-    CategoryDepartment.objects.create(category=CONSTRUCTION, department=department)
+    Category.objects.filter(name=CONSTRUCTION, parent=None).update(department=department)
     DispatchRule.objects.create(category=CONSTRUCTION, keywords="物业、停车")
     DispatchRule.objects.create(category=ENVIRONMENT, keywords="噪音", department=other, priority=5)
     DispatchRule.objects.create(category=ENVIRONMENT, keywords="物业", is_active=False, priority=9)
@@ -28,3 +29,18 @@ def test_best_rule_per_category_with_default_department(department):
     assert matches[1].department == department  # from the category mapping
     assert matches[1].keyword in {"物业", "停车"}
     assert match_rules("图书馆开放时间") == []
+
+
+def test_the_demo_city_answers_with_a_rule_and_the_categorys_department():
+    from django.core.management import call_command
+
+    from zhengwu.triage.services import suggest
+
+    call_command("load_demo_city", "--quiet-logins")
+    call_command("load_demo_city", "--quiet-logins")  # again: nothing doubled
+    assert DispatchRule.objects.count() == 7
+    result = suggest(title="小区路灯不亮", body="幸福路小区路灯坏了一周，晚上很黑。")
+    assert result.source == "rules"
+    [best] = result.suggestions
+    assert best.category == "城乡建设" and best.department.name == "示范市住房和城乡建设局"
+    assert best.reasons == ["规则匹配：关键词“路灯”"]

@@ -66,7 +66,7 @@ ROLES: tuple[Role, ...] = (
             "appeals.view_all_appeals",
             "triage.use_triage",
             "triage.view_dispatchrule",
-            "triage.view_categorydepartment",
+            "appeals.view_category",
             "triage.view_hotissue",
             "triage.create_proactive_task",
         ),

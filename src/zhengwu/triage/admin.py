@@ -14,20 +14,12 @@ from zhengwu.core.errors import DomainError
 
 from . import services
 from .models import (
-    CategoryDepartment,
     DispatchRule,
     HotIssue,
     HotIssueSnapshot,
     ModelVersion,
     TrainingExample,
 )
-
-
-@admin.register(CategoryDepartment)
-class CategoryDepartmentAdmin(admin.ModelAdmin):
-    list_display = ["category", "department"]
-    search_fields = ["category", "department__name"]
-    autocomplete_fields = ["department"]
 
 
 @admin.register(DispatchRule)

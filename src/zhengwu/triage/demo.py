@@ -8,6 +8,28 @@ from __future__ import annotations
 from zhengwu.accounts.models import User
 from zhengwu.appeals.models import AppealType, Channel
 
+# 派单目录 of the demo city: the rules that answer until a model is trained.
+DEMO_RULES: dict[str, str] = {
+    "城乡建设": "物业、路灯、井盖、下水道、违建、电梯、房产证、拆迁、公积金",
+    "环境保护": "噪音、污染、粉尘、油烟、排污、异味、扰民",
+    "交通运输": "公交、出租车、地铁、拥堵、驾校、客运、红绿灯",
+    "教育文体": "学校、学位、教师、幼儿园、招生、补课",
+    "劳动和社会保障": "工资、社保、养老保险、劳动合同、退休金、失业",
+    "商贸旅游": "假冒、消费者、景区、旅游、商户、价格欺诈、预付卡",
+    "卫生计生": "医院、医生、疫苗、药店、食品安全、医保",
+}
+
+
+def load_demo_dispatch_rules() -> None:
+    """One keyword rule per first-level category (departments come from the categories), added
+    only where the category has no rule yet."""
+    from .models import DispatchRule
+
+    for category, keywords in DEMO_RULES.items():
+        if not DispatchRule.objects.filter(category=category).exists():
+            DispatchRule.objects.create(category=category, keywords=keywords)
+
+
 # (title, text, address, contact name, phone, type)
 DEMO_APPEALS: list[tuple[str, str, str, str, str, str]] = [
     # 1. 东城区幸福小区 — sewage on the road

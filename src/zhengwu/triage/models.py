@@ -18,24 +18,6 @@ def model_dir() -> Path:
     return Path(getattr(settings, "TRIAGE_MODEL_DIR", "") or Path(settings.VAR_DIR) / "triage" / "models")
 
 
-class CategoryDepartment(TimeStampedModel):
-    """研判分类 → 承办单位: the department that handles a first-level category by default. The admin
-    maintains it; suggestions name this department next to the category."""
-
-    category = models.CharField("分类", max_length=50, unique=True)
-    department = models.ForeignKey(
-        "org.Department", verbose_name="承办单位", on_delete=models.PROTECT, related_name="+"
-    )
-
-    class Meta:
-        verbose_name = "分类承办单位"
-        verbose_name_plural = "分类承办单位"
-        ordering = ["category"]
-
-    def __str__(self) -> str:
-        return f"{self.category} → {self.department}"
-
-
 class DispatchRule(TimeStampedModel):
     """派单目录 — a keyword rule: an appeal mentioning any of the keywords goes to this category
     (and department). Answers on cold start and whenever the model is unavailable."""

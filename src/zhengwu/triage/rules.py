@@ -12,7 +12,7 @@ from django.apps import apps
 
 from zhengwu.org.models import Department
 
-from .models import CategoryDepartment, DispatchRule
+from .models import DispatchRule
 
 _SEPARATORS = re.compile(r"[\n\r,，、;；]+")
 
@@ -65,19 +65,10 @@ def match_rules(text: str, rules: Iterable[DispatchRule] | None = None) -> list[
 
 
 def department_for(categories: Iterable[str]) -> dict[str, Department]:
-    """The default handling department of each category: the triage mapping (CategoryDepartment)
-    where the admin set one, else the default department of the appeals desk's first-level
-    category of that name. Two queries at most."""
-    wanted = list(categories)
-    found = {
-        row.category: row.department
-        for row in CategoryDepartment.objects.filter(category__in=wanted).select_related("department")
-    }
-    missing = [c for c in wanted if c not in found]
-    if missing:
-        appeal_category = apps.get_model("appeals", "Category")
-        for c in appeal_category.objects.filter(
-            parent__isnull=True, name__in=missing, department__isnull=False
-        ).select_related("department"):
-            found.setdefault(c.name, c.department)
-    return found
+    """The default handling department of each category: the one the admin set on the appeals
+    desk's first-level category of that name (诉求分类 → 默认承办部门), in one query."""
+    appeal_category = apps.get_model("appeals", "Category")
+    rows = appeal_category.objects.filter(
+        parent__isnull=True, name__in=list(categories), department__isnull=False
+    ).select_related("department")
+    return {c.name: c.department for c in rows}

@@ -12,6 +12,7 @@ from django.db import transaction
 
 from zhengwu.accounts import demo as accounts_demo
 from zhengwu.accounts.roles import ROLE_BY_CODE
+from zhengwu.appeals.demo import load_demo_category_departments
 from zhengwu.appeals.knowledge import load_demo_knowledge
 from zhengwu.catalog import demo as catalog_demo
 from zhengwu.org import demo as org_demo
@@ -33,6 +34,8 @@ class Command(BaseCommand):
         accounts_demo.load_demo_applicants()
         catalog_demo.load_demo_catalog(departments=departments)
         load_demo_knowledge()
+        load_demo_category_departments()  # triage suggestions name a department
+        triage_demo.load_demo_dispatch_rules()
         triage_demo.load_demo_hot_issues()  # planted repeated matters, then the 30-day snapshot
         if options["quiet_logins"]:
             return
