@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Max, Q, QuerySet
+from django.utils import timezone
 
 from .entry import DayEntry
 from .models import CalendarYear, DayKind, SpecialDay
@@ -95,3 +96,17 @@ def special_days(calendar_year: CalendarYear) -> tuple[list[DayEntry], list[DayE
     for day in calendar_year.special_days.order_by("date"):
         (holidays if day.kind == DayKind.HOLIDAY else makeup).append(DayEntry(day.date, day.name))
     return holidays, makeup
+
+
+# The State Council publishes the next year's holidays around November; from then on a missing
+# year is worth saying on every staff home page, before limits start running into it.
+WARN_FROM_MONTH = 11
+
+
+def uncovered_next_year(today: date | None = None) -> int | None:
+    """Next year, once it is near and its holidays and make-up days are not entered yet."""
+    today = today or timezone.localdate()
+    upcoming = today.year + 1
+    if today.month >= WARN_FROM_MONTH and not CalendarYear.objects.filter(year=upcoming).exists():
+        return upcoming
+    return None

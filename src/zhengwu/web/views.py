@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from zhengwu.accounts.roles import ROLE_BY_NAME
+from zhengwu.calendar.selectors import uncovered_next_year
 
 from .navigation import links_for
 
@@ -12,6 +13,9 @@ def home(request: HttpRequest) -> HttpResponse:
     """Public visitors get the guide search; staff get a card per role with what it can do now."""
     user = request.user
     roles = []
+    calendar_gap = None
     if user.is_authenticated:
         roles = [ROLE_BY_NAME[g.name] for g in user.groups.order_by("name") if g.name in ROLE_BY_NAME]
-    return render(request, "web/home.html", {"roles": roles, "work_links": links_for(user)})
+        calendar_gap = uncovered_next_year() if user.is_staff else None
+    context = {"roles": roles, "work_links": links_for(user), "calendar_gap": calendar_gap}
+    return render(request, "web/home.html", context)
