@@ -582,17 +582,26 @@ def return_assignment(
     return assignment
 
 
-@transaction.atomic
-def redispatch(*, assignment: Assignment, to: Department, by: Any, version: int | None = None) -> Assignment:
-    """改派: the dispatcher accepts a return and sends that share to another department."""
+def _returned_share(
+    assignment: Assignment, action: str, by: Any, version: int | None, refusal: str
+) -> tuple[Appeal, Assignment, bool, AppealState]:
+    """Lock the appeal and a returned share the dispatcher decides on; a returned lead puts the
+    appeal back to 待签收, a co-handler's share leaves its state alone."""
     appeal = _lock(assignment.appeal, version)
     assignment = _assignment_for_update(assignment)
     lead = assignment.role == Assignment.Role.LEAD
-    target = _check(
-        "redispatch", appeal, by, to=AppealState.DISPATCHED if lead else AppealState(appeal.state)
-    )
+    target = _check(action, appeal, by, to=AppealState.DISPATCHED if lead else AppealState(appeal.state))
     if assignment.state != AssignmentState.RETURNED:
-        raise Conflict("只能改派已退单的派单", field="assignment")
+        raise Conflict(refusal, field="assignment")
+    return appeal, assignment, lead, target
+
+
+@transaction.atomic
+def redispatch(*, assignment: Assignment, to: Department, by: Any, version: int | None = None) -> Assignment:
+    """改派: the dispatcher accepts a return and sends that share to another department."""
+    appeal, assignment, lead, target = _returned_share(
+        assignment, "redispatch", by, version, "只能改派已退单的派单"
+    )
     if to.pk == assignment.department_id:
         raise DomainError("改派须选择另一个部门，或驳回退单", field="to")
     if appeal.assignments.filter(department=to, state__in=["pending", "signed"]).exists():
@@ -620,14 +629,9 @@ def redispatch(*, assignment: Assignment, to: Department, by: Any, version: int 
 @transaction.atomic
 def reject_return(*, assignment: Assignment, note: str, by: Any, version: int | None = None) -> Assignment:
     """派单异议审核 refuses the return: the same department must sign."""
-    appeal = _lock(assignment.appeal, version)
-    assignment = _assignment_for_update(assignment)
-    lead = assignment.role == Assignment.Role.LEAD
-    target = _check(
-        "reject_return", appeal, by, to=AppealState.DISPATCHED if lead else AppealState(appeal.state)
+    appeal, assignment, _, target = _returned_share(
+        assignment, "reject_return", by, version, "该派单没有待审核的退单"
     )
-    if assignment.state != AssignmentState.RETURNED:
-        raise Conflict("该派单没有待审核的退单", field="assignment")
     note = _required(note, "note", "驳回理由", 500)
     now = _now()
     due = _deadlines(appeal, now)

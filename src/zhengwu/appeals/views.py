@@ -194,18 +194,11 @@ def intake(request: HttpRequest) -> HttpResponse:
                 messages.success(request, f"已登记，工单号 {appeal.number}，查询码 {code}{done}")
                 return redirect("appeals:detail", pk=appeal.pk)
     phone = worklists.phone_or_blank(str(form["contact_phone"].value() or ""))
-    title, body = str(form["title"].value() or ""), str(form["body"].value() or "")
-    address = str(form["address"].value() or "")
-    suggestion, error = _suggestion(user, title, body)
     context = {
         "form": form,
         "history": worklists.earlier_appeals_of(_visible(user), phone),
         "phone": phone,
-        "show_suggestion": user.has_perm(P_SUGGEST),
-        "suggestion": suggestion,
-        "suggestion_error": error,
-        "repeats": repeats.possible_repeats(_visible(user), title=title, body=body, address=address),
-        "merge_hint": "登记后可在工单页并单",
+        **_intake_assist_context(user, *(str(form[f].value() or "") for f in ("title", "body", "address"))),
     }
     return render(request, "appeals/intake.html", context, status=status)
 
@@ -230,21 +223,26 @@ def _suggestion(user: User, title: str, body: str) -> tuple[SuggestionResult | N
         return None, exc.message
 
 
-@login_required
-@permission_required(P_REGISTER, raise_exception=True)
-def intake_assist(request: HttpRequest) -> HttpResponse:
-    """研判建议 and 疑似重复诉求 for the text being typed on the intake page."""
-    user = _user(request)
-    title, body = request.GET.get("title", "")[:200], request.GET.get("body", "")[:5000]
-    address = request.GET.get("address", "")[:200]
+def _intake_assist_context(user: User, title: str, body: str, address: str) -> dict[str, Any]:
+    """研判建议 and 疑似重复诉求 for the text on the intake form (appeals/_assist.html)."""
     suggestion, error = _suggestion(user, title, body)
-    context = {
+    return {
         "show_suggestion": user.has_perm(P_SUGGEST),
         "suggestion": suggestion,
         "suggestion_error": error,
         "repeats": repeats.possible_repeats(_visible(user), title=title, body=body, address=address),
         "merge_hint": "登记后可在工单页并单",
     }
+
+
+@login_required
+@permission_required(P_REGISTER, raise_exception=True)
+def intake_assist(request: HttpRequest) -> HttpResponse:
+    """The same, refreshed while the operator types."""
+    get = request.GET
+    context = _intake_assist_context(
+        _user(request), get.get("title", "")[:200], get.get("body", "")[:5000], get.get("address", "")[:200]
+    )
     return render(request, "appeals/_assist.html", context)
 
 
@@ -645,7 +643,7 @@ def _detail_context(request: HttpRequest, pk: int, bound: Bound | None = None) -
         r.pending_extension = next(
             (e for e in extensions if e.assignment_id == r.a.pk and e.state == Extension.State.PENDING), None
         )
-    may_triage = bool(allowed_from("triage", appeal.state)) and user.has_perm(ACTIONS["triage"].permission)
+    may_triage = _Offer(user, appeal, bound).may("triage")
     suggestion, suggestion_error = _suggestion(user, appeal.title, appeal.body) if may_triage else (None, "")
     forms, decisions = _build_forms(user, appeal, rows, extensions, bound, suggestion)
     hidden = worklists.hides_reporter(user, appeal)
