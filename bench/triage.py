@@ -3,6 +3,11 @@ training time, prediction speed on one core, model size, near-duplicate lookups 
 over 100,000 appeals. Figures go to docs/benchmarks.md, section 智能研判.
 
     .venv/bin/python bench/triage.py [--data ../shared/data/appeals] [--n 100000] [--skip-cv]
+                                     [--learning-curve]
+
+``--learning-curve`` also trains on a quarter, a half and all of each cross-validation fold's
+training part and measures the gain in macro-F1 per doubling of the data: at least how many
+labelled examples the learning loop must collect before a target is in reach.
 
 The data set stays where it is: this script reads it, and the 100,000 appeals for the speed
 tests are synthesised in memory by sampling and perturbing the real messages (random district,
@@ -29,9 +34,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT / "src"))
 
+import numpy as np  # noqa: E402
+from sklearn.model_selection import StratifiedKFold  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
-from zhengwu.triage.classifier import cross_validate, train  # noqa: E402
+from zhengwu.triage.classifier import cross_validate, score, train  # noqa: E402
 from zhengwu.triage.datasets import read_labelled  # noqa: E402
 from zhengwu.triage.duplicates import DuplicateIndex  # noqa: E402
 from zhengwu.triage.hotspots import Message, find_hot_issues, parse_time  # noqa: E402
@@ -91,12 +98,48 @@ def timed(fn, *args, **kwargs):
     return result, time.perf_counter() - wall, time.process_time() - cpu
 
 
+def learning_curve(titles, bodies, labels, *, folds: int, fractions=(0.25, 0.5, 1.0), seed: int = 42):
+    """Mean macro-F1 on the held-out folds for each fraction of the training parts, and the line
+    gain in macro-F1 per doubling of the training data between the two largest sizes."""
+    y = np.asarray(labels)
+    rng = np.random.default_rng(seed)
+    splits = list(StratifiedKFold(folds, shuffle=True, random_state=seed).split(np.zeros(len(y)), y))
+    points = []
+    for fraction in fractions:
+        f1s, sizes = [], []
+        for train_idx, test_idx in splits:
+            # A stratified subsample, so that every category keeps its share at every size.
+            keep = np.concatenate(
+                [
+                    rng.permutation(train_idx[y[train_idx] == c])[
+                        : max(2, round(fraction * np.sum(y[train_idx] == c)))
+                    ]
+                    for c in np.unique(y)
+                ]
+            )
+            model = train([titles[i] for i in keep], [bodies[i] for i in keep], y[keep].tolist())
+            proba = model.predict_many([(titles[i], bodies[i]) for i in test_idx])
+            f1s.append(score(model.classes, proba, y[test_idx].tolist()).macro_f1)
+            sizes.append(len(keep))
+        points.append({"n": round(statistics.mean(sizes)), "macro_f1": round(statistics.mean(f1s), 4)})
+        print(
+            f"  learning curve: {points[-1]['n']} examples -> macro-F1 {points[-1]['macro_f1']:.4f}",
+            flush=True,
+        )
+    # The gain per doubling shrinks as the data grows, so the line goes through the two largest
+    # sizes only: extrapolated further, it is an optimistic (low) estimate of the data needed.
+    (n0, f0), (n1, f1) = ((p["n"], p["macro_f1"]) for p in points[-2:])
+    per_doubling = (f1 - f0) / np.log2(n1 / n0)
+    return {"points": points, "per_doubling": round(float(per_doubling), 4), "at": [n1, f1]}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--n", type=int, default=100_000, help="synthesised appeals for the speed tests")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--skip-cv", action="store_true")
+    parser.add_argument("--learning-curve", action="store_true", help="also measure F1 against training size")
     args = parser.parse_args()
     results: dict[str, object] = {
         "machine": f"{platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()}",
@@ -116,6 +159,14 @@ def main() -> None:
                 print(
                     f"  fold {i}: accuracy {fold.accuracy:.4f} macro-F1 {fold.macro_f1:.4f} top-3 {fold.top3_recall:.4f}"
                 )
+
+        if args.learning_curve:
+            curve = learning_curve(titles, bodies, labels, folds=args.folds)
+            results["learning_curve"] = curve
+            for target in (0.91, 0.93):
+                n, f1 = curve["at"]
+                needed = n * 2 ** ((target - f1) / curve["per_doubling"])
+                print(f"  macro-F1 {target} needs at least ~{needed:,.0f} training examples")
 
         model, wall, cpu = timed(train, titles, bodies, labels)
         results["train"] = {"n": len(rows), "wall_seconds": round(wall, 1), "cpu_seconds": round(cpu, 1)}
