@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 
 from zhengwu.appeals.models import Appeal, Channel
 from zhengwu.triage import services
-from zhengwu.triage.models import HotIssue, HotIssueStatus
+from zhengwu.triage.models import DispatchRule, HotIssue, HotIssueStatus
 
 from ..factories import DepartmentFactory
 
@@ -32,6 +32,10 @@ def dispatcher(client, make_user):
     user = make_user("dispatcher")
     client.force_login(user)
     return user
+
+
+def planted_sewer(issue) -> bool:
+    return "下水道" in issue.description or any("下水道" in a.body for a in issue.members.all())
 
 
 def task_url(issue):
@@ -107,6 +111,44 @@ def test_the_drill_down_explains_the_heat_and_lists_the_members(client, dispatch
         assert reverse("appeals:detail", args=[appeal.pk]) in page
     assert "生成主动治理任务" in page and "confirm(" in page
     assert 'name="department"' in page and 'name="category"' in page
+
+
+def _selected_department(page: str) -> str:
+    import re
+
+    select = re.search(r'<select name="department".*?</select>', page, re.S)
+    assert select is not None
+    chosen = re.search(r'<option value="(\d+)" selected>', select.group(0))
+    return chosen.group(1) if chosen else ""
+
+
+def test_the_task_form_preselects_where_the_appeals_were_dispatched(client, dispatcher, issues, hot_category):
+    from zhengwu.appeals import services as desk
+
+    issue = next(i for i in issues if planted_sewer(i))
+    department = DepartmentFactory(name="示范市排水事务中心")
+    for appeal in issue.members.all()[:2]:
+        appeal = desk.triage(appeal=appeal, category=hot_category, handling_mode="dispatch", by=dispatcher)
+        desk.dispatch(appeal=appeal, lead=department, by=dispatcher)
+    page = client.get(reverse("triage:hotspot_detail", args=[issue.pk])).content.decode()
+    assert _selected_department(page) == str(department.pk)
+    assert "按相关诉求的派单结果预选" in page
+
+
+def test_with_nothing_dispatched_the_form_preselects_the_rules_suggestion(client, dispatcher, issues):
+    issue = next(i for i in issues if planted_sewer(i))
+    department = DepartmentFactory(name="示范市城市管理局")
+    DispatchRule.objects.create(category="城乡建设", keywords="下水道、污水", department=department)
+    page = client.get(reverse("triage:hotspot_detail", args=[issue.pk])).content.decode()
+    assert _selected_department(page) == str(department.pk)
+    assert "承办部门按派单目录规则的建议预选（城乡建设），请核对" in page
+    assert page.index('label="城乡建设（建议）"') < page.index('label="环境保护"')
+
+
+def test_with_no_suggestion_the_department_is_left_to_the_person(client, dispatcher, issues):
+    page = client.get(reverse("triage:hotspot_detail", args=[issues[0].pk])).content.decode()
+    assert _selected_department(page) == ""
+    assert 'id="task-basis"' not in page
 
 
 def test_creating_a_task_from_the_page_links_the_new_appeal(client, dispatcher, issues, hot_category):

@@ -95,6 +95,26 @@ class StaffChoiceField(forms.ModelChoiceField[User]):
         return f"{obj.display_name}（{obj.department.name}）" if obj.department else obj.display_name
 
 
+def category_choices(prefer: Sequence[str] = ()) -> tuple[list[Any], dict[str, Category]]:
+    """Choices of the active second-level categories grouped under their first level, and the
+    categories by choice value. The groups named in ``prefer`` come first, in that order, the
+    first marked （建议）."""
+    categories: dict[str, Category] = {}
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for c in (
+        Category.objects.filter(is_active=True, parent__isnull=False, parent__is_active=True)
+        .select_related("parent")
+        .order_by("parent__order", "parent__name", "order", "name")
+    ):
+        categories[str(c.pk)] = c
+        groups.setdefault(c.parent.name if c.parent else "", []).append((str(c.pk), c.name))
+    rank = {name: i for i, name in enumerate(prefer)}
+    ordered = sorted(groups.items(), key=lambda g: rank.get(g[0], len(rank)))
+    choices: list[Any] = [("", "请选择分类")]
+    choices += [(f"{name}（建议）" if rank.get(name) == 0 else name, options) for name, options in ordered]
+    return choices, categories
+
+
 class TriageForm(VersionForm):
     category = forms.ChoiceField(label="分类")
     handling_mode = forms.ChoiceField(
@@ -113,17 +133,7 @@ class TriageForm(VersionForm):
     def __init__(self, *args: Any, prefer: Sequence[str] = (), **kwargs: Any) -> None:
         """``prefer``: first-level category names to list first (the suggestion's ranking)."""
         super().__init__(*args, **kwargs)
-        self._categories: dict[str, Category] = {}
-        groups: dict[str, list[tuple[str, str]]] = {}
-        for c in Category.objects.filter(is_active=True, parent__isnull=False).select_related("parent"):
-            self._categories[str(c.pk)] = c
-            groups.setdefault(c.parent.name if c.parent else "", []).append((str(c.pk), c.name))
-        rank = {name: i for i, name in enumerate(prefer)}
-        ordered = sorted(groups.items(), key=lambda g: rank.get(g[0], len(rank)))
-        choices: list[Any] = [("", "请选择分类")]
-        choices += [
-            (f"{name}（建议）" if rank.get(name) == 0 else name, options) for name, options in ordered
-        ]
+        choices, self._categories = category_choices(prefer)
         cast(forms.ChoiceField, self.fields["category"]).choices = choices
 
     def clean_category(self) -> Category:

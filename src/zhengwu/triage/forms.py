@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any, cast
 
 from django import forms
 
-from zhengwu.appeals.models import Category
+from zhengwu.appeals.forms import category_choices
 from zhengwu.org.models import Department
 
 from .selectors import DEFAULT_PRESET, PRESETS, preset_period
@@ -49,18 +50,6 @@ class RefreshForm(forms.Form):
     end = forms.DateField(label="截止日期")
 
 
-def category_choices() -> list[Any]:
-    """Active second-level categories grouped under their first level, as the triage form has them."""
-    groups: dict[str, list[tuple[str, str]]] = {}
-    for c in (
-        Category.objects.filter(is_active=True, parent__isnull=False, parent__is_active=True)
-        .select_related("parent")
-        .order_by("parent__order", "parent__name", "order", "name")
-    ):
-        groups.setdefault(c.parent.name if c.parent else "", []).append((str(c.pk), c.name))
-    return [("", "请选择分类"), *groups.items()]
-
-
 class ProactiveTaskForm(forms.Form):
     department = forms.ChoiceField(label="承办部门（主办）")
     category = forms.ChoiceField(label="诉求分类")
@@ -73,13 +62,14 @@ class ProactiveTaskForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, prefer: Sequence[str] = (), **kwargs: Any) -> None:
+        """``prefer``: first-level categories to list first (the suggestion for the issue)."""
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["department"]).choices = [
             ("", "请选择承办部门"),
             *((str(d.pk), d.name) for d in Department.objects.filter(is_active=True).order_by("name")),
         ]
-        cast(forms.ChoiceField, self.fields["category"]).choices = category_choices()
+        cast(forms.ChoiceField, self.fields["category"]).choices = category_choices(prefer)[0]
 
 
 class DismissForm(forms.Form):

@@ -3,6 +3,7 @@ is nothing, and ``hot_issue_for`` is the one chokepoint that answers 404."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -11,9 +12,11 @@ from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from zhengwu.appeals.models import Appeal
+from zhengwu.appeals.models import Appeal, Assignment
 from zhengwu.appeals.selectors import appeals_visible_to
+from zhengwu.core.errors import InvalidInput
 
+from . import services
 from .models import HotIssue, HotIssueSnapshot
 
 P_VIEW = "triage.view_hotissue"
@@ -88,3 +91,48 @@ def member_appeals(user: Any, issue: HotIssue) -> tuple[list[Appeal], int]:
         .order_by("created_at", "pk")
     )
     return visible, max(0, issue.members.count() - len(visible))
+
+
+@dataclass(frozen=True)
+class TaskTarget:
+    """What the 主动治理任务 form starts with, and why (shown under the form)."""
+
+    initial: dict[str, str]
+    basis: str
+    prefer: tuple[str, ...] = ()  # first-level categories to list first in the form
+
+
+def task_target(issue: HotIssue) -> TaskTarget:
+    """The category and department the issue's appeals were mostly triaged and dispatched to; when
+    none of them has been dispatched yet, the department triage suggests for the issue (the model,
+    or the 派单目录 rules), so that the person acting only confirms."""
+    members = issue.members.all()
+    category = Counter(
+        members.filter(category__is_active=True, category__parent__isnull=False).values_list(
+            "category_id", "category__parent__name"
+        )
+    ).most_common(1)
+    department = Counter(
+        Assignment.objects.filter(
+            appeal__in=members, role=Assignment.Role.LEAD, department__is_active=True
+        ).values_list("department_id", flat=True)
+    ).most_common(1)
+    initial = {
+        "category": str(category[0][0][0]) if category else "",
+        "department": str(department[0][0]) if department else "",
+    }
+    prefer: tuple[str, ...] = (category[0][0][1],) if category else ()
+    if department:
+        return TaskTarget(initial, "按相关诉求的派单结果预选", prefer)
+    first = members.order_by("created_at", "pk").values_list("title", "body").first()
+    try:
+        result = services.suggest(title=issue.description, body=first[1] if first else "")
+    except InvalidInput:
+        return TaskTarget(initial, "", prefer)
+    prefer = prefer or tuple(s.category for s in result.suggestions)
+    best = next((s for s in result.suggestions if s.department and s.department.is_active), None)
+    if best is None or best.department is None:
+        return TaskTarget(initial, "", prefer)
+    initial["department"] = str(best.department.pk)
+    source = f"研判模型v{result.model_version}" if result.source == "model" else "派单目录规则"
+    return TaskTarget(initial, f"承办部门按{source}的建议预选（{best.category}），请核对", prefer)

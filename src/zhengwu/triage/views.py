@@ -221,28 +221,10 @@ def _components(issue: HotIssue) -> list[dict[str, Any]]:
     return rows
 
 
-def _suggested(issue: HotIssue) -> dict[str, str]:
-    """Preselect what the member appeals were mostly triaged and dispatched to."""
-    members = issue.members.all()
-    category = Counter(
-        members.filter(category__is_active=True, category__parent__isnull=False).values_list(
-            "category_id", flat=True
-        )
-    ).most_common(1)
-    department = Counter(
-        Assignment.objects.filter(
-            appeal__in=members, role=Assignment.Role.LEAD, department__is_active=True
-        ).values_list("department_id", flat=True)
-    ).most_common(1)
-    return {
-        "category": str(category[0][0]) if category else "",
-        "department": str(department[0][0]) if department else "",
-    }
-
-
 def _detail_context(request: HttpRequest, issue: HotIssue, **forms: Any) -> dict[str, Any]:
     members, hidden = selectors.member_appeals(request.user, issue)
     can_act = request.user.has_perm(P_ACT) and issue.is_pending
+    target = selectors.task_target(issue) if can_act else None
     return {
         "issue": issue,
         "components": _components(issue),
@@ -250,7 +232,8 @@ def _detail_context(request: HttpRequest, issue: HotIssue, **forms: Any) -> dict
         "hidden_members": hidden,
         "can_act": can_act,
         "task_form": forms.get("task_form")
-        or (ProactiveTaskForm(initial=_suggested(issue)) if can_act else None),
+        or (ProactiveTaskForm(initial=target.initial, prefer=target.prefer) if target else None),
+        "task_target": target,
         "dismiss_form": forms.get("dismiss_form") or (DismissForm() if can_act else None),
         "back": request.GET.get("back") or request.POST.get("back") or "",
     }
