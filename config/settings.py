@@ -157,6 +157,9 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = VAR_DIR / "media"
 # Trained triage models (one file per version); default var/triage/models.
 TRIAGE_MODEL_DIR = env.str("TRIAGE_MODEL_DIR", default="")
+# The weekly retraining runs only once this many training examples arrived since the last version:
+# a model trained on a handful of decisions would answer worse than the 派单目录 rules.
+TRIAGE_RETRAIN_MIN_NEW = env.int("TRIAGE_RETRAIN_MIN_NEW", default=200)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

@@ -109,10 +109,12 @@ class TestLearningFromTriage:
         assert (example.label, example.suggested, example.appeal_id) == ("城乡建设", ENVIRONMENT, appeal.pk)
         assert example.is_correction and example.title == appeal.title
 
-    def test_no_suggestion_shown_no_example(self, desk: Desk):
+    def test_a_triage_without_a_suggestion_is_an_example_too(self, desk: Desk):
         appeal = desk.register()
         services.triage(appeal=appeal, category=desk.category, handling_mode="dispatch", by=desk.dispatcher)
-        assert not TrainingExample.objects.exists()
+        example = TrainingExample.objects.get()
+        assert (example.label, example.suggested, example.appeal_id) == ("城乡建设", "", appeal.pk)
+        assert not example.is_correction
 
     def test_a_refused_triage_keeps_no_example(self, desk: Desk):
         appeal = desk.register()

@@ -16,7 +16,7 @@ from zhengwu.core.errors import Conflict, InvalidInput, NotAllowed
 from zhengwu.core.management.commands.run_scheduler import build_scheduler, periodic_jobs
 from zhengwu.core.models import AuditEvent
 from zhengwu.triage import services, tasks
-from zhengwu.triage.models import HotIssue, HotIssueSnapshot, HotIssueStatus
+from zhengwu.triage.models import HotIssue, HotIssueSnapshot, HotIssueStatus, TrainingExample
 
 from ..factories import DepartmentFactory
 
@@ -120,6 +120,7 @@ def test_creating_a_task_registers_triages_and_dispatches_an_appeal(planted, mak
     assert "热度指数" in task.body and "请5个工作日内疏通" in task.body
     assert AuditEvent.objects.filter(action="triage.proactive_task", object_id=str(issue.pk)).exists()
     assert [e.action for e in task.events.order_by("seq")] == ["register", "triage", "dispatch"]
+    assert not TrainingExample.objects.exists(), "a text the system wrote is no training example"
 
 
 def test_a_second_task_for_the_same_issue_is_a_conflict(planted, make_user, hot_category):

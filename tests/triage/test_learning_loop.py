@@ -9,7 +9,7 @@ import pytest
 from zhengwu.appeals.models import Category
 from zhengwu.core.errors import Conflict, DomainError, InvalidInput
 from zhengwu.core.models import AuditEvent
-from zhengwu.triage import services
+from zhengwu.triage import services, tasks
 from zhengwu.triage.models import (
     DispatchRule,
     ExampleSource,
@@ -163,3 +163,26 @@ def test_retraining_task_runs_from_the_admin_action(make_user, django_capture_on
         services.schedule_training(by=admin)
     version = ModelVersion.objects.get()
     assert version.is_active and version.created_by == admin
+
+
+def test_the_weekly_retraining_waits_for_enough_new_decisions(make_user, settings):
+    settings.TRIAGE_RETRAIN_MIN_NEW = len(EXAMPLES) + 1
+    seed()
+    assert tasks.retrain_when_due.call() is None
+    assert not ModelVersion.objects.exists()
+
+    services.record_decision(
+        title="", body="小区垃圾站臭气熏天，请环保部门处理", suggested="", chosen=ENVIRONMENT, by=None
+    )
+    number = tasks.retrain_when_due.call()
+    version = ModelVersion.objects.get()
+    assert number == version.number and version.is_active and version.training_size == len(EXAMPLES) + 1
+
+    settings.TRIAGE_RETRAIN_MIN_NEW = 1
+    assert tasks.retrain_when_due.call() is None, "nothing new since that version"
+
+
+def test_the_weekly_retraining_is_on_the_schedule():
+    from zhengwu.triage.schedule import JOBS
+
+    assert ("研判模型再训练", "0 2 * * 0", tasks.retrain_when_due) in JOBS

@@ -377,8 +377,9 @@ def triage(
     version: int | None = None,
     suggested: str | None = None,
 ) -> Appeal:
-    """研判分类. ``suggested``: the first-level category the triage suggestion proposed, if one
-    was shown; the choice made against it is kept as a training example (accepted or corrected)."""
+    """研判分类. Every choice is kept as a training example for the classifier; ``suggested``: the
+    first-level category the triage suggestion proposed, if one was shown, so that the example
+    records whether the dispatcher accepted or corrected it."""
     appeal = _lock(appeal, version)
     target = _check("triage", appeal, by)
     if handling_mode not in HandlingMode.values:
@@ -402,14 +403,15 @@ def triage(
         note=f"{category}，{HandlingMode(handling_mode).label}",
         fields=["category", "handling_mode", "specialist", "red_listed"],
     )
-    if suggested is not None:
+    if appeal.channel != Channel.PROACTIVE:
         _learn_from(appeal, category, suggested, by)
     return appeal
 
 
-def _learn_from(appeal: Appeal, category: Category, suggested: str, by: Any) -> None:
+def _learn_from(appeal: Appeal, category: Category, suggested: str | None, by: Any) -> None:
     """A dispatcher's triage becomes a labelled example for the classifier, which learns the first
-    level. Text the classifier refuses (not Chinese, too long) is simply not learnt from."""
+    level. Text the classifier refuses (not Chinese, too long) is simply not learnt from, and nor is
+    a 主动治理任务: its text is written by the system, not by a citizen."""
     root = category.parent or category
     try:
         with transaction.atomic():

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef
 from django.db.models.functions import Substr
@@ -356,6 +357,23 @@ def rollback(*, by: Any) -> ModelVersion:
         if not version_problem(candidate):
             return activate(version=candidate, by=by)
     raise Conflict(f"v{current.number}之前没有可回退的版本")
+
+
+def new_examples_since_last_version() -> int:
+    last = ModelVersion.objects.order_by("-number").first()
+    examples = TrainingExample.objects.all()
+    return (examples.filter(created_at__gt=last.created_at) if last else examples).count()
+
+
+def retrain_when_due(*, min_new: int | None = None) -> ModelVersion | None:
+    """The scheduled retraining: a new version (activated by the usual rule) once at least
+    ``min_new`` examples (settings.TRIAGE_RETRAIN_MIN_NEW) arrived since the last one, else None."""
+    needed = settings.TRIAGE_RETRAIN_MIN_NEW if min_new is None else min_new
+    waiting = new_examples_since_last_version()
+    if waiting < max(1, needed):
+        logger.info("triage retraining skipped: %s new examples, %s needed", waiting, needed)
+        return None
+    return train_model_version()
 
 
 def schedule_training(*, by: Any) -> None:

@@ -10,10 +10,17 @@ from . import services
 
 @task()
 def retrain(user_id: int | None = None) -> int:
-    """Train a new model version on every stored example (enqueued from the admin, or run on a
-    schedule); returns the version number. Activation follows the service's rule."""
+    """Train a new model version on every stored example (enqueued from the admin); returns the
+    version number. Activation follows the service's rule."""
     by = get_user_model().objects.filter(pk=user_id).first() if user_id else None
     return services.train_model_version(by=by).number
+
+
+@task()
+def retrain_when_due() -> int | None:
+    """The weekly job: a new version once enough new examples arrived (see the service)."""
+    version = services.retrain_when_due()
+    return version.number if version else None
 
 
 @task()
