@@ -31,9 +31,11 @@ class LabelledRow:
     label: str
 
 
-def read_rows(path: str | Path, required: tuple[str, ...]) -> list[dict[str, str]]:
-    """Rows of a UTF-8 CSV (a BOM is allowed) having at least the ``required`` columns."""
+def read_rows(path: str | Path, required: tuple[str, ...], *, name: str = "") -> list[dict[str, str]]:
+    """Rows of a UTF-8 CSV (a BOM is allowed) having at least the ``required`` columns. ``name``:
+    the file's name in messages (an upload's own name rather than its temporary file's)."""
     path = Path(path)
+    name = name or path.name
     try:
         raw = path.read_bytes()
     except FileNotFoundError as exc:
@@ -41,7 +43,7 @@ def read_rows(path: str | Path, required: tuple[str, ...]) -> list[dict[str, str
     except OSError as exc:
         raise DatasetError(f"无法读取文件：{path}（{exc.strerror}）") from exc
     if not raw.strip():
-        raise DatasetError(f"文件为空：{path.name}")
+        raise DatasetError(f"文件为空：{name}")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -52,7 +54,7 @@ def read_rows(path: str | Path, required: tuple[str, ...]) -> list[dict[str, str
         except UnicodeDecodeError:
             pass
         raise DatasetError(
-            f"文件不是UTF-8编码{hint}（第{exc.start + 1}个字节无法解码）：{path.name}。请用UTF-8另存后重试"
+            f"文件不是UTF-8编码{hint}（第{exc.start + 1}个字节无法解码）：{name}。请用UTF-8另存后重试"
         ) from exc
     csv.field_size_limit(4 * MAX_TEXT_CHARS * 10)
     reader = csv.DictReader(io.StringIO(text, newline=""))
@@ -68,7 +70,7 @@ def read_rows(path: str | Path, required: tuple[str, ...]) -> list[dict[str, str
     except csv.Error as exc:
         raise DatasetError(f"CSV格式错误（第{reader.line_num}行）：{exc}") from exc
     if not rows:
-        raise DatasetError(f"文件没有数据行：{path.name}")
+        raise DatasetError(f"文件没有数据行：{name}")
     return rows
 
 
@@ -77,10 +79,11 @@ def _problems(found: list[str]) -> str:
     return shown + (f"……共{len(found)}处" if len(found) > _SHOWN else "")
 
 
-def read_labelled(path: str | Path) -> list[LabelledRow]:
+def read_labelled(path: str | Path, *, name: str = "") -> list[LabelledRow]:
     """Labelled appeals (id,title,time,body,label). Every row must have a label and Chinese text
     of a sane length; a single bad row refuses the file, naming the rows at fault."""
-    rows = read_rows(path, LABELLED_COLUMNS)
+    name = name or Path(path).name
+    rows = read_rows(path, LABELLED_COLUMNS, name=name)
     found: list[str] = []
     out: list[LabelledRow] = []
     for line, row in enumerate(rows, start=2):
@@ -97,13 +100,19 @@ def read_labelled(path: str | Path) -> list[LabelledRow]:
             found.append(f"第{line}行内容超过{MAX_TEXT_CHARS}字")
         out.append(LabelledRow(row["id"].strip(), title, body, label))
     if found:
-        raise DatasetError(f"{Path(path).name} 有不能使用的行：{_problems(found)}")
+        raise DatasetError(f"{name} 有不能使用的行：{_problems(found)}")
     return out
 
 
-def check_trainable(rows: list[LabelledRow], name: str, *, known: set[str] | None = None) -> None:
-    """At least two categories, each with enough examples, and — when the admin has configured
-    categories — none outside them."""
+def check_trainable(
+    rows: list[LabelledRow],
+    name: str,
+    *,
+    known: set[str] | None = None,
+    stored: Counter[str] | None = None,
+) -> None:
+    """At least two categories, each with enough examples — counting the ``stored`` examples the
+    rows join, if any — and, when the admin has configured categories, none outside them."""
     counts = Counter(r.label for r in rows)
     if known:
         unknown = sorted(set(counts) - known)
@@ -111,6 +120,7 @@ def check_trainable(rows: list[LabelledRow], name: str, *, known: set[str] | Non
             raise DatasetError(
                 f"{name} 含有派单目录中没有的分类：{'、'.join(unknown)}（已有分类：{'、'.join(sorted(known))}）"
             )
+    counts += stored or Counter()
     if len(counts) < 2:
         raise DatasetError(f"{name} 只有一个分类（{next(iter(counts))}），至少需要两个")
     rare = sorted(f"{label}（{n}条）" for label, n in counts.items() if n < MIN_PER_CATEGORY)

@@ -11,6 +11,7 @@ import hashlib
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -37,9 +38,11 @@ from .classifier import (
     file_sha256,
     train,
 )
+from .datasets import DatasetError, check_trainable, read_labelled
 from .hotspots import HotIssue as FoundIssue
 from .hotspots import Message, find_hot_issues
 from .models import (
+    DispatchRule,
     ExampleSource,
     HotIssue,
     HotIssueSnapshot,
@@ -238,8 +241,32 @@ def import_examples(rows: Iterable[tuple[str, str, str]], *, by: Any = None) -> 
                 created_by=by if getattr(by, "is_authenticated", False) else None,
             )
         )
-    TrainingExample.objects.bulk_create(new, batch_size=500)
+    with transaction.atomic():  # a file is imported whole or not at all
+        TrainingExample.objects.bulk_create(new, batch_size=500)
     return len(new)
+
+
+def known_categories() -> set[str]:
+    """The categories the desk can route: its active first-level 诉求分类, and any the rules name."""
+    return set(
+        Category.objects.filter(parent__isnull=True, is_active=True).values_list("name", flat=True)
+    ) | set(DispatchRule.objects.filter(is_active=True).values_list("category", flat=True))
+
+
+def import_labelled_file(path: Any, *, name: str = "", by: Any = None) -> tuple[int, int]:
+    """Historical appeals with their category (a CSV of id,title,time,body,label, UTF-8) as seed
+    examples: the whole file is refused — in Chinese, naming the rows — when any row is unusable
+    or a category is unknown to the desk, or when the stored examples and the file together could
+    not train a model. Returns (added, rows); texts already stored are skipped."""
+    latest = dict(TrainingExample.objects.order_by("created_at", "id").values_list("digest", "label"))
+    stored = Counter(latest.values())  # as training_set counts them: the latest label of a text
+    try:
+        rows = read_labelled(path, name=name)
+        check_trainable(rows, name or "训练文件", known=known_categories() or None, stored=stored)
+    except DatasetError as exc:
+        raise InvalidInput(str(exc), field="file") from exc
+    # Each example records who imported it and when (its created_by and created_at).
+    return import_examples(((r.title, r.body, r.label) for r in rows), by=by), len(rows)
 
 
 def training_set() -> tuple[list[str], list[str], list[str], list[str]]:

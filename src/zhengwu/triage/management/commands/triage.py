@@ -13,13 +13,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from zhengwu.appeals.models import Category
 from zhengwu.core.errors import DomainError
 from zhengwu.triage import services
 from zhengwu.triage.classifier import cross_validate, score, train
 from zhengwu.triage.datasets import DatasetError, check_trainable, read_labelled, read_messages
 from zhengwu.triage.hotspots import find_hot_issues
-from zhengwu.triage.models import DispatchRule
 
 
 def _date(value: str) -> date:
@@ -143,14 +141,8 @@ class Command(BaseCommand):
         self._json(result)
 
     def _train(self, options: dict[str, Any]) -> None:
-        rows = read_labelled(options["csv"])
-        # The categories the desk can route: its first-level 诉求分类, and any the rules name.
-        known = set(
-            Category.objects.filter(parent__isnull=True, is_active=True).values_list("name", flat=True)
-        ) | set(DispatchRule.objects.filter(is_active=True).values_list("category", flat=True))
-        check_trainable(rows, "训练文件", known=known or None)
-        added = services.import_examples((r.title, r.body, r.label) for r in rows)
-        self.stdout.write(f"导入样本 {added} 条（其余 {len(rows) - added} 条已存在）")
+        added, rows = services.import_labelled_file(options["csv"])
+        self.stdout.write(f"导入样本 {added} 条（其余 {rows - added} 条已存在）")
         self._report_version(services.train_model_version(folds=options["folds"]), added=added)
 
     def _retrain(self, options: dict[str, Any]) -> None:
