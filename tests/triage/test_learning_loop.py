@@ -182,6 +182,20 @@ def test_the_weekly_retraining_waits_for_enough_new_decisions(make_user, setting
     assert tasks.retrain_when_due.call() is None, "nothing new since that version"
 
 
+def test_the_admin_says_how_many_examples_wait_for_the_next_training(client, triage_admin, settings):
+    settings.TRIAGE_RETRAIN_MIN_NEW = 200
+    seed()
+    client.force_login(triage_admin)
+    page = client.get("/admin/triage/modelversion/").content.decode()
+    assert f"自上一次训练以来新增训练样本{len(EXAMPLES)}条；满200条后于周日凌晨自动重新训练" in page
+    services.train_model_version()
+    services.record_decision(
+        title="", body="小区垃圾站臭气熏天，请环保部门处理", suggested="", chosen=ENVIRONMENT, by=None
+    )
+    page = client.get("/admin/triage/modelversion/").content.decode()
+    assert "自上一次训练以来新增训练样本1条" in page
+
+
 def test_the_weekly_retraining_is_on_the_schedule():
     from zhengwu.triage.schedule import JOBS
 

@@ -8,6 +8,7 @@ import tempfile
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -167,6 +168,17 @@ class ModelVersionAdmin(admin.ModelAdmin):
         _, model, problem = services.active_model()
         if model is None:
             self.message_user(request, f"{problem}：智能研判目前按派单目录规则给出建议。", messages.WARNING)
+        waiting, needed = services.new_examples_since_last_version(), settings.TRIAGE_RETRAIN_MIN_NEW
+        self.message_user(
+            request,
+            f"自上一次训练以来新增训练样本{waiting}条；"
+            + (
+                "下个周日凌晨自动重新训练。"
+                if waiting >= needed
+                else f"满{needed}条后于周日凌晨自动重新训练。"
+            ),
+            messages.INFO,
+        )
         return super().changelist_view(request, extra_context)
 
     def _can_manage(self, request: HttpRequest) -> bool:
