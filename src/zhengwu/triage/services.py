@@ -258,8 +258,7 @@ def import_labelled_file(path: Any, *, name: str = "", by: Any = None) -> tuple[
     examples: the whole file is refused — in Chinese, naming the rows — when any row is unusable
     or a category is unknown to the desk, or when the stored examples and the file together could
     not train a model. Returns (added, rows); texts already stored are skipped."""
-    latest = dict(TrainingExample.objects.order_by("created_at", "id").values_list("digest", "label"))
-    stored = Counter(latest.values())  # as training_set counts them: the latest label of a text
+    stored = Counter(label for (label,) in _latest_examples("label").values())
     try:
         rows = read_labelled(path, name=name)
         check_trainable(rows, name or "训练文件", known=known_categories() or None, stored=stored)
@@ -269,17 +268,18 @@ def import_labelled_file(path: Any, *, name: str = "", by: Any = None) -> tuple[
     return import_examples(((r.title, r.body, r.label) for r in rows), by=by), len(rows)
 
 
+def _latest_examples(*fields: str) -> dict[str, tuple[Any, ...]]:
+    """``fields`` of each distinct text's latest example: when the same text was labelled more
+    than once (a dispatcher corrected a seed example), the latest label wins."""
+    rows = TrainingExample.objects.order_by("created_at", "id").values_list("digest", *fields)
+    return {digest: tuple(rest) for digest, *rest in rows}
+
+
 def training_set() -> tuple[list[str], list[str], list[str], list[str]]:
-    """Titles, bodies and labels to train on, and notes on what was left out. When the same text
-    was labelled more than once (a dispatcher corrected a seed example), the latest label wins."""
-    latest: dict[str, tuple[str, str, str]] = {}
-    for digest, title, body, label in TrainingExample.objects.order_by("created_at", "id").values_list(
-        "digest", "title", "body", "label"
-    ):
-        latest[digest] = (title, body, label)
-    counts: dict[str, int] = {}
-    for _, _, label in latest.values():
-        counts[label] = counts.get(label, 0) + 1
+    """Titles, bodies and labels to train on (the latest label of each text), and notes on what
+    was left out."""
+    latest = _latest_examples("title", "body", "label")
+    counts = Counter(label for _, _, label in latest.values())
     rare = sorted(c for c, n in counts.items() if n < MIN_PER_CATEGORY)
     notes = [f"样本少于{MIN_PER_CATEGORY}条的分类未参加训练：{'、'.join(rare)}"] if rare else []
     kept = [row for row in latest.values() if row[2] not in rare]
