@@ -5,6 +5,8 @@ and 并单 proposals of earlier open appeals about the same matter in the same p
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from zhengwu.appeals import services
@@ -209,3 +211,43 @@ def test_the_api_triage_keeps_the_choice_against_the_suggestion(desk: Desk):
     assert response.status_code == 200, response.json()
     example = TrainingExample.objects.get()
     assert example.label == "城乡建设" and not example.is_correction and example.appeal_id == appeal.pk
+
+
+class TestQueueSuggestions:
+    QUEUE = reverse("appeals:dispatch_queue")
+
+    def test_the_queue_shows_the_rules_suggestion_beside_each_appeal(self, client, desk: Desk):
+        DispatchRule.objects.create(category="城乡建设", keywords="道路破损", department=desk.lead_dept)
+        road = desk.register()
+        other = desk.register(title="咨询", body="请问办事大厅周末开门吗？", contact_phone="13800000002")
+        client.force_login(desk.dispatcher)
+        with CaptureQueriesContext(connection) as two:
+            html = client.get(self.QUEUE).content.decode()
+        for i in range(3):
+            desk.register(contact_phone=f"1380000001{i}")
+        with CaptureQueriesContext(connection) as five:
+            client.get(self.QUEUE)
+        assert len(five) == len(two), "the suggestions cost the same queries for any number of rows"
+        assert "<th>研判建议</th>" in html
+        rows = {n: html.split(n)[1].split("</tr>")[0] for n in (road.number, other.number)}
+        assert '<td class="small suggestion">城乡建设</td>' in rows[road.number]
+        assert '<td class="small suggestion"><span class="muted">—</span></td>' in rows[other.number]
+
+    def test_with_a_model_the_queue_shows_category_and_probability(self, client, desk: Desk, model):
+        appeal = desk.register(title=NEW_ENVIRONMENT[0], body=NEW_ENVIRONMENT[1])
+        client.force_login(desk.dispatcher)
+        row = client.get(self.QUEUE).content.decode().split(appeal.number)[1].split("</tr>")[0]
+        best = triage_services.suggest(title=NEW_ENVIRONMENT[0], body=NEW_ENVIRONMENT[1]).suggestions[0]
+        assert (
+            f'<td class="small suggestion">{ENVIRONMENT} <span class="muted">{round(best.probability * 100)}%</span>'
+            in row
+        )
+
+    def test_other_tabs_and_those_without_triage_rights_see_no_column(self, client, desk: Desk):
+        desk.reach(S.TRIAGED)
+        client.force_login(desk.dispatcher)
+        assert "研判建议" not in client.get(self.QUEUE, {"tab": "triaged"}).content.decode()
+        desk.register()
+        client.force_login(desk.operator)
+        response = client.get(self.QUEUE)
+        assert response.status_code != 200 or "研判建议" not in response.content.decode()

@@ -100,6 +100,7 @@ class AppealRow:
     reporter: Reporter
     light: str
     lead: Assignment | None = None
+    suggestion: triage_services.Suggestion | None = None
 
     @property
     def light_label(self) -> str:
@@ -276,6 +277,12 @@ def dispatch_queue(request: HttpRequest) -> HttpResponse:
             size=worklists.PAGE_SIZE,
         )
         context["rows"] = _appeal_rows(page.rows, user, lights)
+        if tab == "registered" and user.has_perm(P_SUGGEST):
+            # The dispatcher scans the queue with the suggestion beside each appeal.
+            suggestions = triage_services.first_suggestions([(a.title, a.body) for a in page.rows])
+            for row, suggestion in zip(context["rows"], suggestions, strict=True):
+                row.suggestion = suggestion
+            context["show_suggestion"] = True
     elif tab == "returned":
         page = worklists.keyset(
             _scope_assignments(worklists.returned_assignments(), user),

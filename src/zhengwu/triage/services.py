@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
@@ -177,6 +177,29 @@ def suggest(*, title: str, body: str) -> SuggestionResult:
         ],
         notice=notice,
     )
+
+
+def first_suggestions(items: Sequence[tuple[str, str]]) -> list[Suggestion | None]:
+    """The most likely category of each (title, body), for a list of appeals: the model loaded and
+    the rules read once for all. None where there is no suggestion (no rule matches, or text the
+    classifier refuses). Departments are not resolved and reasons not given: the appeal's own page
+    has them."""
+    _, model, _ = active_model()
+    rules = None if model else list(DispatchRule.objects.filter(is_active=True).select_related("department"))
+    out: list[Suggestion | None] = []
+    for title, body in items:
+        try:
+            title, body = validate_appeal_text(title, body)
+        except InvalidInput:
+            out.append(None)
+            continue
+        if model is not None:
+            best = model.predict(title, body, top=1, explain=0)[0]
+            out.append(Suggestion(best.category, round(best.probability, 4), None, []))
+        else:
+            matches = match_rules(f"{title}\n{body}", rules)
+            out.append(Suggestion(matches[0].category, None, None, []) if matches else None)
+    return out
 
 
 # -- the learning loop -----------------------------------------------------------------------------
