@@ -102,8 +102,16 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", defau
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the task worker and the web server share the file without "database is locked".
+    # IMMEDIATE: a transaction takes the write lock when it begins, so a second writer waits (up to
+    # "timeout" s) and then reads what the first committed — a stale version becomes a 409 — instead
+    # of failing with "database is locked" when it tries to upgrade a read lock (select_for_update
+    # does nothing on SQLite).
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", "timeout": 20}
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+        }
     )
     # Covering indexes (Index(include=…)) are a PostgreSQL optimisation; SQLite builds the index
     # without the extra columns, which is all a demo needs.

@@ -7,6 +7,19 @@ from .factories import DepartmentFactory, UserFactory
 PASSWORD = "Zhengwu-test-2026"
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """On SQLite the test database is a file of this run's own (not Django's in-memory default):
+    the concurrency tests need several threads on one database through separate connections, as
+    the web server and the task worker share var/db.sqlite3. A file per run keeps parallel runs on
+    one machine apart."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"] == "django.db.backends.sqlite3" and not db.get("TEST", {}).get("NAME"):
+        db.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """Argon2 is deliberately slow; tests create hundreds of users. One test checks Argon2 itself."""
