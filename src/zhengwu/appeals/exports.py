@@ -5,25 +5,20 @@ chunked iterator), at most ``MAX_ROWS``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import datetime
-from io import BytesIO
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from zhengwu.core.excel import ExcelWriter, Sheet, xlsx_response
 from zhengwu.core.validators import mask_phone
 
 from .models import OPEN_ASSIGNMENT_STATES, Appeal, Assignment
 from .worklists import LIGHT_LABELS, Lights
 
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_ROWS = 50_000
 CHUNK = 2_000
 HIDDEN = "（保密）"
@@ -70,29 +65,6 @@ def _time(value: datetime | None) -> str:
     return f"{timezone.localtime(value):%Y-%m-%d %H:%M}" if value else ""
 
 
-def _sheet(wb: Workbook, title: str, columns: Sequence[tuple[str, int]]) -> WriteOnlyWorksheet:
-    from openpyxl.utils import get_column_letter
-
-    ws: WriteOnlyWorksheet = wb.create_sheet(title)
-    ws.freeze_panes = "A2"
-    for i, (_, width) in enumerate(columns, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    bold = Font(bold=True)
-    header = []
-    for name, _ in columns:
-        cell = WriteOnlyCell(ws, value=name)
-        cell.font = bold
-        header.append(cell)
-    ws.append(header)
-    return ws
-
-
-def _save(wb: Workbook) -> bytes:
-    out = BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
 def _reporter(appeal: Appeal, hide_confidential: bool) -> tuple[str, str]:
     if hide_confidential and appeal.confidential:
         return HIDDEN, HIDDEN
@@ -100,10 +72,10 @@ def _reporter(appeal: Appeal, hide_confidential: bool) -> tuple[str, str]:
     return name, mask_phone(appeal.contact_phone)
 
 
-def _limited(rows: Iterable[Any], ws: WriteOnlyWorksheet) -> Iterable[Any]:
+def _limited(rows: Iterable[Any], ws: Sheet) -> Iterable[Any]:
     for n, row in enumerate(rows):
         if n >= MAX_ROWS:
-            ws.append([f"仅导出前 {MAX_ROWS} 条，请缩小筛选范围后分批导出"])
+            ws.note(f"仅导出前 {MAX_ROWS} 条，请缩小筛选范围后分批导出")
             return
         yield row
 
@@ -118,8 +90,8 @@ def appeals_workbook(qs: QuerySet[Appeal], *, lights: Lights, hide_confidential:
             to_attr="leads",
         )
     )
-    wb = Workbook(write_only=True)
-    ws = _sheet(wb, "诉求", APPEAL_COLUMNS)
+    wb = ExcelWriter()
+    ws = wb.sheet("诉求", APPEAL_COLUMNS)
     for a in _limited(qs.iterator(chunk_size=CHUNK), ws):
         name, phone = _reporter(a, hide_confidential)
         lead = a.leads[-1].department.name if a.leads else ""
@@ -144,12 +116,12 @@ def appeals_workbook(qs: QuerySet[Appeal], *, lights: Lights, hide_confidential:
                 a.address,
             ]
         )
-    return _save(wb)
+    return wb.to_bytes()
 
 
 def assignments_workbook(qs: QuerySet[Assignment], *, lights: Lights, hide_confidential: bool) -> bytes:
-    wb = Workbook(write_only=True)
-    ws = _sheet(wb, "部门收件箱", ASSIGNMENT_COLUMNS)
+    wb = ExcelWriter()
+    ws = wb.sheet("部门收件箱", ASSIGNMENT_COLUMNS)
     for x in _limited(qs.select_related("appeal").iterator(chunk_size=CHUNK), ws):
         a = x.appeal
         name, phone = _reporter(a, hide_confidential)
@@ -171,8 +143,8 @@ def assignments_workbook(qs: QuerySet[Assignment], *, lights: Lights, hide_confi
                 a.address,
             ]
         )
-    return _save(wb)
+    return wb.to_bytes()
 
 
 def response(data: bytes, filename: str) -> FileResponse:
-    return FileResponse(BytesIO(data), as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)
+    return xlsx_response(data, filename)

@@ -65,7 +65,12 @@ class IntakeForm(forms.Form):
     )
     contact_name = forms.CharField(label="联系人", max_length=50, required=False)
     title = forms.CharField(label="标题", max_length=100)
-    body = forms.CharField(label="诉求内容", max_length=5000, widget=forms.Textarea(attrs={"rows": 5}))
+    body = forms.CharField(
+        label="诉求内容",
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="不可见的控制字符会被自动去除",
+    )
     address = forms.CharField(label="地点", max_length=200, required=False)
     anonymous = forms.BooleanField(label="匿名（仅举报）", required=False)
     confidential = forms.BooleanField(label="为诉求人保密", required=False)

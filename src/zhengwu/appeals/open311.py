@@ -13,6 +13,8 @@ civic-issue clients can file and follow appeals.
   text; confidential appeals and 举报 are never listed. ``status_notes`` is the reply once it was
   sent to the citizen.
 - Errors are in the spec's format, JSON or XML, with the HTTP status and a Chinese description.
+- Control characters in the description and the names are removed, as on every intake path
+  (``register_appeal``, ``core.text``).
 """
 
 from __future__ import annotations

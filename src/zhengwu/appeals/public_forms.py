@@ -65,7 +65,7 @@ class AppealForm(forms.Form):
         label="具体内容",
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 7}),
-        help_text="请写明时间、地点、经过和您的诉求，不超过5000字",
+        help_text="请写明时间、地点、经过和您的诉求，不超过5000字；不可见的控制字符会被自动去除",
         error_messages={"required": "请填写具体内容", "max_length": "具体内容不能超过5000个字"},
     )
     address = forms.CharField(

@@ -25,6 +25,7 @@ from zhengwu.calendar.selectors import get_calendar
 from zhengwu.calendar.workdays import Limit
 from zhengwu.core.audit import record
 from zhengwu.core.errors import Conflict, DomainError, InvalidInput, NotAllowed
+from zhengwu.core.text import strip_control_characters
 from zhengwu.org.models import Department
 from zhengwu.triage.services import record_decision
 
@@ -254,8 +255,14 @@ def register_appeal(
 
     The key is not looked up first: the unique index on it says whether it was used, so a new
     appeal (nearly every request) costs no extra query. A retry finds its appeal once the insert
-    is refused — or once the input is, since the rules may have changed after the first request."""
+    is refused — or once the input is, since the rules may have changed after the first request.
+
+    Control characters are removed from every text here, the one place all intake paths (web
+    form, operator, API, Open311) pass; their field help says so (``CONTROL_CHARACTERS_NOTE``)."""
     key = idempotency_key.strip()[:100] if idempotency_key else None
+    title, body, contact_name, contact_phone, address = (
+        strip_control_characters(text or "") for text in (title, body, contact_name, contact_phone, address)
+    )
     try:
         return _register_new(
             channel=channel,

@@ -29,16 +29,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from io import BytesIO
 from typing import IO, Any
 
 from django.db import transaction
 from django.db.models import IntegerChoices, QuerySet
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl import load_workbook
 
+from zhengwu.core import excel
 from zhengwu.core.errors import DomainError, InvalidInput
 from zhengwu.org.models import Department
 
@@ -58,7 +55,7 @@ SHEET_ITEMS = "事项"
 SHEET_MATERIALS = "材料"
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+XLSX_CONTENT_TYPE = excel.XLSX_CONTENT_TYPE
 YES, NO = "是", "否"
 STEP_SEPARATOR = "→"
 
@@ -162,48 +159,21 @@ def material_row(item: ServiceItem, use: ItemMaterial) -> list[Any]:
     ]
 
 
-HEADER_FONT = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="EEF1F5")
-
-
-def _start_sheet(ws: Worksheet, columns: Sequence[Column]) -> None:
-    for index, column in enumerate(columns, start=1):
-        cell = ws.cell(row=1, column=index, value=column.header)
-        cell.font = HEADER_FONT
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(vertical="center")
-        ws.column_dimensions[get_column_letter(index)].width = column.width
-    ws.freeze_panes = "A2"
-
-
-def _append(ws: Worksheet, columns: Sequence[Column], values: Sequence[Any]) -> None:
-    row = ws.max_row + 1
-    for index, (column, value) in enumerate(zip(columns, values, strict=True), start=1):
-        cell = ws.cell(row=row, column=index, value=value)
-        if column.text:
-            cell.number_format = "@"
-        if isinstance(value, str) and value.startswith("="):
-            cell.data_type = "s"  # text, never a formula (a name typed as "=…" stays text)
+def _sheet_columns(columns: Sequence[Column]) -> list[excel.Column]:
+    return [excel.Column(c.header, c.width, text=c.text) for c in columns]
 
 
 def export_items(items: Iterable[ServiceItem]) -> bytes:
-    """The workbook of ``items`` (pass them through ``selectors.with_materials``)."""
-    workbook = Workbook()
-    ws_items = workbook.active
-    assert isinstance(ws_items, Worksheet)
-    ws_items.title = SHEET_ITEMS
-    ws_materials = workbook.create_sheet(SHEET_MATERIALS)
-    _start_sheet(ws_items, ITEM_COLUMNS)
-    _start_sheet(ws_materials, MATERIAL_COLUMNS)
+    """The workbook of ``items`` (pass them through ``selectors.with_materials``). Written by the
+    shared writer: a name typed as "=…" stays text, codes stay text cells."""
+    writer = excel.ExcelWriter()
+    ws_items = writer.sheet(SHEET_ITEMS, _sheet_columns(ITEM_COLUMNS), auto_filter=True)
+    ws_materials = writer.sheet(SHEET_MATERIALS, _sheet_columns(MATERIAL_COLUMNS), auto_filter=True)
     for item in items:
-        _append(ws_items, ITEM_COLUMNS, item_row(item))
+        ws_items.append(item_row(item))
         for use in item.item_materials.all():
-            _append(ws_materials, MATERIAL_COLUMNS, material_row(item, use))
-    for ws in (ws_items, ws_materials):
-        ws.auto_filter.ref = f"A1:{get_column_letter(ws.max_column)}{ws.max_row}"
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+            ws_materials.append(material_row(item, use))
+    return writer.to_bytes()
 
 
 EXPORT_SCOPES = {"published": "现行（已发布）事项", "draft": "草稿", "all": "全部版本"}

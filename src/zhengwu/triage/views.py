@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
-from io import BytesIO
 from typing import Any
 from urllib.parse import urlencode
 
@@ -23,11 +22,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
-from openpyxl import Workbook
 
 from zhengwu.appeals.forms import show_error
 from zhengwu.appeals.models import Appeal, Assignment
 from zhengwu.core.errors import DomainError
+from zhengwu.core.excel import ExcelWriter, xlsx_response
 
 from . import selectors, services
 from .forms import DismissForm, PeriodForm, ProactiveTaskForm, RefreshForm
@@ -38,7 +37,6 @@ P_VIEW = selectors.P_VIEW
 P_ACT = services.P_CREATE_TASK
 PAGE_SIZE = 20
 CHART_TOP = 10
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _htmx(request: HttpRequest) -> bool:
@@ -153,12 +151,10 @@ def hotspots_export(request: HttpRequest) -> FileResponse:
     issues = selectors.period_issues(request.user, snapshot).prefetch_related(
         Prefetch("members", queryset=Appeal.objects.only("pk", "number", "created_at").order_by("created_at"))
     )
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("热点问题")
-    for index, (_, width) in enumerate(EXPORT_COLUMNS):
-        sheet.column_dimensions[chr(ord("A") + index)].width = width
-    sheet.append([f"热点问题 {snapshot.start:%Y-%m-%d} 至 {snapshot.end:%Y-%m-%d}"])
-    sheet.append([label for label, _ in EXPORT_COLUMNS])
+    workbook = ExcelWriter()
+    sheet = workbook.sheet(
+        "热点问题", EXPORT_COLUMNS, notes=[f"热点问题 {snapshot.start:%Y-%m-%d} 至 {snapshot.end:%Y-%m-%d}"]
+    )
     for i in issues:
         sheet.append(
             [
@@ -178,15 +174,7 @@ def hotspots_export(request: HttpRequest) -> FileResponse:
                 "、".join(m.number for m in i.members.all()),
             ]
         )
-    buffer = BytesIO()
-    workbook.save(buffer)
-    buffer.seek(0)
-    return FileResponse(
-        buffer,
-        as_attachment=True,
-        filename=f"热点问题-{snapshot.start:%Y%m%d}-{snapshot.end:%Y%m%d}.xlsx",
-        content_type=XLSX_CONTENT_TYPE,
-    )
+    return xlsx_response(workbook.to_bytes(), f"热点问题-{snapshot.start:%Y%m%d}-{snapshot.end:%Y%m%d}.xlsx")
 
 
 # -- drill-down ------------------------------------------------------------------------------------
