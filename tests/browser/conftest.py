@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -37,13 +38,47 @@ def browser():
         browser.close()
 
 
+class Console:
+    """What the pages a test opened wrote to the browser console. Any console error or uncaught
+    exception fails the test at teardown, except a response the test provokes on purpose and
+    declares with `expect_status` (a wrong query code answers 404, a stale form 409): Chromium
+    logs every 4xx/5xx response as a console error, wanted or not."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+        self.expected: list[tuple[int, str]] = []
+
+    def expect_status(self, status: int, path: str) -> None:
+        self.expected.append((status, path))
+
+    def watch(self, page) -> None:
+        page.on("console", lambda msg: self._console(page, msg))
+        page.on("pageerror", lambda exc: self.errors.append(f"页面脚本异常 {page.url}: {exc}"))
+
+    def _console(self, page, msg) -> None:
+        if msg.type != "error":
+            return
+        source = msg.location.get("url", "") if msg.location else ""
+        for status, path in self.expected:
+            if f"status of {status} " in msg.text and urlsplit(source).path.endswith(path):
+                return
+        self.errors.append(f"{page.url}: {msg.text} （来源 {source}）")
+
+
 @pytest.fixture
-def page(browser):
+def console() -> Console:
+    return Console()
+
+
+@pytest.fixture
+def page(browser, console):
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    context.on("page", console.watch)
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
     context.close()
+    assert not console.errors, "浏览器控制台报错：\n" + "\n".join(console.errors)
 
 
 @pytest.fixture

@@ -64,7 +64,7 @@ class Browser:
         self.page.wait_for_selector(f".messages li:has-text('{text}')")
 
 
-def test_an_appeal_from_web_form_to_closure(live_server, page, screenshot, desk: Desk):  # noqa: F811
+def test_an_appeal_from_web_form_to_closure(live_server, page, console, screenshot, desk: Desk):  # noqa: F811
     b = Browser(page, live_server.url, screenshot)
     DispatchRule.objects.create(category="城乡建设", keywords="井盖、路灯", department=desk.lead_dept)
 
@@ -153,6 +153,7 @@ def test_an_appeal_from_web_form_to_closure(live_server, page, screenshot, desk:
     # Meanwhile the water bureau signs its share: this page is now stale, and says so.
     share = Assignment.objects.get(appeal=appeal, department=desk.other_dept)
     services.sign(assignment=share, by=desk.other_handler)
+    console.expect_status(409, "/act/sign/")
     b.act("sign")
     page.wait_for_selector("form[data-action='sign'] .nonfield:has-text('已被他人修改，请刷新后重试')")
     b.wait_state(S.DISPATCHED)

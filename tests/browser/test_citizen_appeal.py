@@ -31,7 +31,7 @@ def tiny_png() -> bytes:
     )
 
 
-def test_citizen_files_tracks_and_rates_an_appeal(live_server, page, screenshot, settings, tmp_path):
+def test_citizen_files_tracks_and_rates_an_appeal(live_server, page, console, screenshot, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     load_demo_knowledge()
     photo = tmp_path / "路灯照片.png"
@@ -74,6 +74,7 @@ def test_citizen_files_tracks_and_rates_an_appeal(live_server, page, screenshot,
     page.goto(f"{live_server.url}/appeal/track/")
     page.fill("#id_number", number)
     page.fill("#id_code", "00000000" if code != "00000000" else "11111111")
+    console.expect_status(404, "/appeal/track/")  # the page answers a wrong code with 404
     page.click("button[type=submit]:has-text('查询')")
     page.wait_for_selector("text=工单号或查询码不正确")
     screenshot(page, "citizen-04-track-wrong-code")
