@@ -212,10 +212,11 @@ LOGGING = {
 }
 
 # Appeals: how many times an unsatisfied callback reopens an appeal before it goes to the 纪委督办
-# red list, and when a running limit turns yellow (share of the limit used, or working days left).
+# red list, and when a running limit turns yellow: at the later of the moment this share of its
+# working time is used and the moment this many working hours are left (appeals.selectors.yellow_from).
 APPEAL_MAX_REOPENS = env.int("APPEAL_MAX_REOPENS", default=2)
 APPEAL_YELLOW_SHARE = env.float("APPEAL_YELLOW_SHARE", default=0.8)
-APPEAL_YELLOW_WORKING_DAYS = env.float("APPEAL_YELLOW_WORKING_DAYS", default=1.0)
+APPEAL_YELLOW_WORKING_HOURS = env.float("APPEAL_YELLOW_WORKING_HOURS", default=7.0)
 
 # Notices to citizens (SMS on reply): console (logged), file (var/notifications/outbox.jsonl), http
 # (the SMS gateway below) or a dotted path to a sender class. SITE_URL puts a full tracking link in it.

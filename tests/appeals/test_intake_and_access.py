@@ -166,14 +166,16 @@ class TestSupervision:
     def test_lights(self, desk):
         start = timezone.now()
         assert light(start, start + timedelta(days=30), start) == "green"
-        assert light(start, start + timedelta(days=30), start + timedelta(days=25)) == "yellow"
+        # Yellow needs both most of the limit used and at most a working day left.
+        assert light(start, start + timedelta(days=30), start + timedelta(days=25)) == "green"
+        assert light(start, start + timedelta(days=30), start + timedelta(days=29, hours=12)) == "yellow"
         assert light(start, start + timedelta(days=30), start + timedelta(days=31)) == "red"
         assert light(start, start + timedelta(days=30), start + timedelta(days=40), done_at=start) == "green"
 
     def test_a_limit_in_a_year_not_entered_yet_is_far_away_not_an_error(self, desk):
         """Late in December limits run into a year whose holidays are not entered yet: the lights
         and the urging job must keep working for everything else."""
-        start = datetime(2026, 6, 10, 10, tzinfo=UTC)
+        start = datetime(2026, 6, 10, 2, tzinfo=UTC)  # Wednesday 10:00 in Shanghai: urging runs
         next_year = datetime(2027, 3, 1, 9, tzinfo=UTC)
         assert light(start, next_year, start) == "green"
         appeal = desk.reach(S.IN_PROGRESS)
@@ -185,7 +187,7 @@ class TestSupervision:
 
     def test_urging_runs_twice_and_sends_once(self, desk):
         appeal = desk.reach(S.IN_PROGRESS)
-        overdue = timezone.now() + timedelta(days=60)
+        overdue = timezone.now() + timedelta(days=61)  # a Monday in working hours
         first = services.run_urging(overdue)
         assert first >= 1
         assert services.run_urging(overdue) == 0

@@ -6,7 +6,8 @@ at the single chokepoint ``appeal_for``."""
 
 from __future__ import annotations
 
-from datetime import datetime
+import math
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -52,6 +53,30 @@ def overdue(qs: QuerySet[Appeal], now: datetime) -> QuerySet[Appeal]:
     return qs.filter(due_at__lt=now)
 
 
+def yellow_from(start: datetime, due: datetime, *, calendar: WorkCalendar | None = None) -> datetime:
+    """Where a limit's yellow light (临期) begins: the LATER of the moment APPEAL_YELLOW_SHARE of the
+    working time allowed is used and the moment only APPEAL_YELLOW_WORKING_HOURS working hours are
+    left. Later, not earlier: a fresh dispatch on Friday night with a Monday 17:30 limit has used a
+    large share of the clock but none of the working time, and a long limit should not be yellow
+    for days. Working time comes from the calendar; a limit with no working time in it (a clock-hour
+    limit at night) or in a year not entered yet is measured on the clock instead."""
+    share = min(max(float(settings.APPEAL_YELLOW_SHARE), 0.0), 1.0)
+    before = int(float(settings.APPEAL_YELLOW_WORKING_HOURS) * 3600)
+    if due <= start:
+        return due
+    cal = calendar or get_calendar()
+    try:
+        total = cal.working_seconds_between(start, due)
+        if total > 0:
+            share_point = cal.add_working_seconds(start, math.ceil(total * share))
+            hours_point = cal.add_working_seconds(start, total - before) if total > before else start
+            return max(share_point, hours_point)
+    except DomainError:
+        pass
+    span = due - start
+    return max(start + span * share, due - timedelta(seconds=before))
+
+
 def light(
     start: datetime,
     due: datetime | None,
@@ -60,8 +85,8 @@ def light(
     done_at: datetime | None = None,
     calendar: WorkCalendar | None = None,
 ) -> str:
-    """green / yellow / red for one running limit. Yellow when APPEAL_YELLOW_SHARE of the limit is
-    used or at most APPEAL_YELLOW_WORKING_DAYS working days are left; red when past the limit."""
+    """green / yellow / red for one running limit: red past the limit, yellow from ``yellow_from``
+    (the one place the yellow rule lives), green otherwise and whenever it was met in time."""
     if due is None:
         return "green"
     at = done_at or now
@@ -69,12 +94,5 @@ def light(
         return "red"
     if done_at is not None:
         return "green"
-    total = (due - start).total_seconds()
-    if total > 0 and (now - start).total_seconds() / total >= settings.APPEAL_YELLOW_SHARE:
-        return "yellow"
     # Pages lighting many rows pass one calendar, so the lights cost no query each.
-    try:
-        left = (calendar or get_calendar()).working_days_between(now, due)
-    except DomainError:  # the limit ends in a year not entered yet: far away, so not near it
-        return "green"
-    return "yellow" if float(left) <= settings.APPEAL_YELLOW_WORKING_DAYS else "green"
+    return "yellow" if now >= yellow_from(start, due, calendar=calendar) else "green"

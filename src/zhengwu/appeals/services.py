@@ -22,7 +22,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from zhengwu.calendar.selectors import get_calendar
-from zhengwu.calendar.workdays import Limit
+from zhengwu.calendar.workdays import Limit, WorkCalendar
 from zhengwu.core.audit import record
 from zhengwu.core.errors import Conflict, DomainError, InvalidInput, NotAllowed
 from zhengwu.core.text import strip_control_characters
@@ -1025,20 +1025,35 @@ def urge(*, assignment: Assignment, threshold: str, by: Any = None, version: int
     return True
 
 
+def _is_working_time(cal: WorkCalendar, now: datetime) -> bool:
+    """Inside the calendar's working hours. In a year not entered yet, weekdays in WORKING_HOURS."""
+    try:
+        return cal.is_working_time(now)
+    except DomainError:
+        local = now.astimezone(cal.tz)
+        second = local.hour * 3600 + local.minute * 60 + local.second
+        return local.weekday() < 5 and any(a <= second < b for a, b in cal.intervals)
+
+
 def run_urging(now: datetime | None = None) -> int:
     """The periodic job: urge every open assignment that turned yellow or red, and put appeals
-    overdue by more than the handling limit again on the red list. Idempotent."""
+    overdue by more than the handling limit again on the red list. Idempotent.
+
+    Urging is a message to people at work, so it is sent in working hours only (the calendar and
+    WORKING_HOURS): a limit that turned yellow on Saturday is urged once, on Monday morning. Each
+    limit (签收, 办理) is urged at most once per threshold (yellow, red)."""
     from .worklists import Lights
 
     now = now or _now()
     lights = Lights(now)  # one read of the calendar for the whole run
+    at_work = _is_working_time(lights.cal, now)
     sent = 0
     open_assignments = Assignment.objects.filter(
         state__in=[AssignmentState.PENDING, AssignmentState.SIGNED]
     ).select_related("appeal", "department")
     for a in open_assignments.iterator():
         colour = lights.sign(a) if a.state == AssignmentState.PENDING else lights.handle(a)
-        if colour in ("yellow", "red"):
+        if at_work and colour in ("yellow", "red"):
             tag = f"{'sign' if a.state == AssignmentState.PENDING else 'handle'}-{colour}"
             sent += urge(assignment=a, threshold=tag)
         if colour == "red" and a.role == Assignment.Role.LEAD and a.state == AssignmentState.SIGNED:

@@ -11,7 +11,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 from django.conf import settings
@@ -20,7 +19,7 @@ from django.db.models.fields import DateTimeField
 from django.utils import timezone
 
 from zhengwu.calendar.selectors import get_calendar
-from zhengwu.calendar.workdays import Limit, WorkCalendar
+from zhengwu.calendar.workdays import WorkCalendar
 from zhengwu.core.errors import DomainError
 from zhengwu.core.validators import mask_phone
 from zhengwu.org.models import Department
@@ -131,15 +130,34 @@ class Lights:
         """The light of the appeal's own limit (its lead's) while departments are handling it."""
         if appeal.state not in HANDLING_STATES or appeal.due_at is None:
             return ""
-        return self(None, appeal.due_at)
+        return self(appeal.created_at, appeal.due_at)
 
     def yellow_until(self) -> datetime:
-        """Dues up to this moment are within the yellow window of working days."""
-        days = Decimal(str(settings.APPEAL_YELLOW_WORKING_DAYS))
+        """Dues up to this moment have at most APPEAL_YELLOW_WORKING_HOURS working hours left: the
+        rows that may be yellow. Whether they are depends also on the share used (``yellow_ids``)."""
+        seconds = int(float(settings.APPEAL_YELLOW_WORKING_HOURS) * 3600)
         try:
-            return self.cal.deadline_for(self.now, Limit.working_days(days))
+            return self.cal.add_working_seconds(self.now, seconds)
         except DomainError:
-            return self.now + timedelta(days=float(days))
+            return self.now + timedelta(seconds=seconds)
+
+    def yellow_ids(self, qs: QuerySet[Assignment]) -> list[int]:
+        """The assignments of ``qs`` whose running limit is yellow now, exactly as each row shows
+        it. SQL narrows to the few rows near their limit; the share-of-limit part of the rule is
+        not a column, so those few are lit here."""
+        near = qs.filter(assignment_yellow_q(self.now, self.yellow_until()))
+        rows = near.select_related(None).only(
+            "id",
+            "state",
+            "created_at",
+            "sign_started_at",
+            "sign_due_at",
+            "signed_at",
+            "handle_started_at",
+            "handle_due_at",
+            "finished_at",
+        )
+        return [a.pk for a in rows if self.running(a) == "yellow"]
 
 
 LIGHT_LABELS = {"green": "正常", "yellow": "临期", "red": "超期", "": ""}
@@ -153,8 +171,8 @@ def assignment_overdue_q(now: datetime, prefix: str = "") -> Q:
 
 
 def assignment_yellow_q(now: datetime, until: datetime) -> Q:
-    """Open and not overdue, with the running limit inside the yellow window. (The share-of-limit
-    part of the light rule is not a column; rows still show their exact light.)"""
+    """Open and not overdue, with the running limit inside the working-hours window of the yellow
+    rule: the candidates of ``Lights.yellow_ids``, which applies the share-of-limit part."""
     return Q(state=AssignmentState.PENDING, sign_due_at__gte=now, sign_due_at__lte=until) | Q(
         state=AssignmentState.SIGNED, handle_due_at__gte=now, handle_due_at__lte=until
     )
@@ -446,16 +464,18 @@ def inbox_base(department_id: int) -> QuerySet[Assignment]:
 
 
 def inbox_counts(department_id: int, lights: Lights) -> dict[str, int]:
-    now, until = lights.now, lights.yellow_until()
+    now = lights.now
+    mine = Assignment.objects.filter(department_id=department_id)
     # COUNT(state), not COUNT(id): every column read is in the index assignment_inbox_sign.
-    agg = Assignment.objects.filter(department_id=department_id).aggregate(
+    agg = mine.aggregate(
         pending=Count("state", filter=Q(state=AssignmentState.PENDING)),
         signed=Count("state", filter=Q(state=AssignmentState.SIGNED)),
-        yellow=Count("state", filter=assignment_yellow_q(now, until)),
         red=Count("state", filter=assignment_overdue_q(now)),
         finished=Count("state", filter=~Q(state__in=[AssignmentState.PENDING, AssignmentState.SIGNED])),
     )
-    return {k: int(v or 0) for k, v in agg.items()}
+    counts = {k: int(v or 0) for k, v in agg.items()}
+    counts["yellow"] = len(lights.yellow_ids(mine))
+    return {k: counts[k] for k in ("pending", "signed", "yellow", "red", "finished")}
 
 
 def inbox_tab(qs: QuerySet[Assignment], tab: str, lights: Lights) -> tuple[QuerySet[Assignment], str, bool]:
@@ -471,7 +491,7 @@ def inbox_tab(qs: QuerySet[Assignment], tab: str, lights: Lights) -> tuple[Query
         return qs.filter(state=AssignmentState.SIGNED), "handle_due_at", False
     if tab == "yellow":
         return (
-            qs.filter(assignment_yellow_q(lights.now, lights.yellow_until())).annotate(due=running_due),
+            qs.filter(id__in=lights.yellow_ids(qs)).annotate(due=running_due),
             "due",
             False,
         )

@@ -451,6 +451,42 @@ class WorkCalendar:
         value = (Decimal(worked) / Decimal(self.day_length)).quantize(_HUNDREDTH, rounding=ROUND_HALF_UP)
         return -value if wb < wa else value
 
+    def is_working_time(self, moment: datetime) -> bool:
+        """Whether ``moment`` falls on a working day inside the working hours (an interval's start
+        counts, its end does not). A day outside the covered years raises CalendarNotCovered."""
+        local = _aware_local(moment, self.tz, "moment")
+        if not self._work_l[self._day_index(local, "moment")]:
+            return False
+        second = local.hour * 3600 + local.minute * 60 + local.second
+        return any(a <= second < b for a, b in self.intervals)
+
+    def working_seconds_between(self, start: datetime, end: datetime) -> int:
+        """Working seconds from ``start`` to ``end`` (negative if ``end`` is earlier), to the second."""
+        wa, ia = self._coordinate(start, "start")
+        wb, ib = self._coordinate(end, "end")
+        self._require_no_gap(ia, ib, "end")
+        return wb - wa
+
+    def add_working_seconds(self, start: datetime, seconds: int) -> datetime:
+        """The earliest moment at which ``seconds`` (≥ 0) working seconds have run since ``start``;
+        the building block for points inside a limit, such as where its yellow light begins."""
+        if seconds < 0:
+            raise ValueError("seconds must not be negative")
+        w0, i0 = self._coordinate(start, "start")
+        if seconds == 0:
+            return start.astimezone(self.tz).replace(microsecond=0)
+        target = w0 + seconds
+        k = (target - 1) // self.day_length
+        if k >= len(self._index_l):
+            raise CalendarNotCovered(self.last_year + 1, field="seconds")
+        i = self._index_l[k]
+        self._require_no_gap(i0, i, "seconds")
+        day = date.fromordinal(self._base + i)
+        clock = self._clock(target - k * self.day_length)
+        return datetime(
+            day.year, day.month, day.day, clock // 3600, clock // 60 % 60, clock % 60, tzinfo=self.tz
+        )
+
     @overload
     def deadline_for(self, start: datetime, limit: Limit, pauses: Sequence[Pause] = ()) -> datetime: ...
 
