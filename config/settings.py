@@ -36,7 +36,6 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -60,6 +59,9 @@ INSTALLED_APPS = [
     "zhengwu.notifications",
     "zhengwu.api",
     "zhengwu.web",
+    # The admin with our AdminSite (administrators only), listed after zhengwu.web so that the
+    # web app's admin/ templates take precedence over the admin's own.
+    "zhengwu.accounts.admin_apps.AdminSiteConfig",
 ]
 
 MIDDLEWARE = [

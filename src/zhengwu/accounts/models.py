@@ -14,6 +14,13 @@ class User(AbstractUser):
 
     name = models.CharField("姓名", max_length=50, blank=True)
     phone = models.CharField("手机号", max_length=20, blank=True)
+    # Here is_staff tells staff from citizens (the desk's pages and API are for staff); entering
+    # the Django admin takes the 管理员 role (roles.is_administrator), whatever this says.
+    is_staff = models.BooleanField(
+        "工作人员",
+        default=False,
+        help_text="机关工作人员账号；市民账号不勾选。能否进入管理后台只看是否有“管理员”角色。",
+    )
     department = models.ForeignKey(
         "org.Department",
         verbose_name="所属部门",
@@ -41,6 +48,9 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.name or self.username
+
+    def get_short_name(self) -> str:
+        return self.display_name
 
     @property
     def display_name(self) -> str:

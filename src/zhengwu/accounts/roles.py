@@ -108,9 +108,11 @@ ROLES: tuple[Role, ...] = (
         "管理员",
         "维护事项清单、一件事、部门、用户和工作日历",
         (
-            *_all("org", "catalog", "calendar", "accounts", "appeals", "triage"),
+            *_all("org", "catalog", "calendar", "accounts", "appeals", "triage", "notifications"),
             "core.view_auditevent",
             "django_tasks_database.view_dbtaskresult",
+            "auth.view_group",  # roles are defined in this file; the admin shows them read-only
+            *_all("axes"),  # lifting a login lockout is the administrator's job
         ),
     ),
     Role(
@@ -130,6 +132,22 @@ ROLES: tuple[Role, ...] = (
 )
 ROLE_BY_CODE = {r.code: r for r in ROLES}
 ROLE_BY_NAME = {r.name: r for r in ROLES}
+ADMIN = ROLE_BY_CODE["admin"]
+
+
+def is_administrator(user: Any) -> bool:
+    """The Django admin (管理后台) is for administrators: the 管理员 role or a superuser. Every other
+    role works in the pages, which scope what it sees; ``is_staff`` only tells staff from citizens
+    (docs/adr/0007-admin-is-for-administrators.md)."""
+    if not (user is not None and getattr(user, "is_authenticated", False) and user.is_active):
+        return False
+    if user.is_superuser:
+        return True
+    cached = getattr(user, "_zhengwu_is_administrator", None)
+    if cached is None:
+        cached = user.groups.filter(name=ADMIN.name).exists()
+        user._zhengwu_is_administrator = cached
+    return bool(cached)
 
 
 def _resolve(spec: str) -> list[Permission]:
