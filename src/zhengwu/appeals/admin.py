@@ -1,5 +1,9 @@
 """Admin for reference data (categories, policies) and read-only views of appeals and their
-history: state only changes through the services, never by editing a row here."""
+history: state only changes through the services, never by editing a row here.
+
+Every model that holds an appeal's data is scoped by ``selectors.appeals_visible_to`` — the rule
+the pages use — and shows the reporter as ``privacy`` says: a masked phone, and nothing at all of
+the reporter of a confidential appeal."""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from django.http import HttpRequest
 
 from zhengwu.core.errors import DomainError
 
-from . import services
+from . import privacy, services
 from .knowledge_admin import KnowledgeEntryAdmin
 from .models import (
     ApiClient,
@@ -34,6 +38,37 @@ from .models import (
     SupervisionOrder,
     Urge,
 )
+from .selectors import appeals_visible_to
+
+# The reporter's identity on an appeal row; never shown in the admin for a confidential appeal.
+REPORTER_FIELDS = ("contact_name", "contact_phone", "address", "citizen", "enterprise", "submitted_by")
+
+
+def _visible_ids(request: HttpRequest) -> QuerySet[Any]:
+    return appeals_visible_to(request.user).values("pk")
+
+
+class VisibleAppealsAdmin(admin.ModelAdmin):
+    """Rows of appeals the user may see, through ``appeal_path`` ("" for the appeal itself, None
+    for rows that hold nothing of an appeal)."""
+
+    appeal_path: str | None = "appeal"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        qs = super().get_queryset(request)
+        if self.appeal_path is None or privacy.sees_all(request.user):
+            return qs
+        lookup = f"{self.appeal_path}__in" if self.appeal_path else "pk__in"
+        return qs.filter(**{lookup: _visible_ids(request)})
+
+
+def _who(event: AppealEvent) -> str:
+    """The timeline's "who", without the name of a confidential appeal's reporter."""
+    if event.actor_id is not None and privacy.is_confidential(event.appeal):
+        actor = event.actor
+        if actor is not None and not actor.is_staff:
+            return "诉求人"
+    return event.actor_label or "系统"
 
 
 @admin.register(Category)
@@ -51,7 +86,7 @@ class DeadlinePolicyAdmin(admin.ModelAdmin):
     search_fields = ["urgency", "appeal_type"]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(VisibleAppealsAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -84,12 +119,16 @@ class AssignmentInline(admin.TabularInline):
 class EventInline(admin.TabularInline):
     model = AppealEvent
     extra = 0
-    readonly_fields = ("seq", "at", "actor_label", "action", "from_state", "to_state", "note", "hash")
+    readonly_fields = ("seq", "at", "who", "action", "from_state", "to_state", "note", "hash")
     fields = readonly_fields
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    @admin.display(description="操作人")
+    def who(self, obj: AppealEvent) -> str:
+        return _who(obj)
 
 
 @admin.register(Appeal)
@@ -98,8 +137,19 @@ class AppealAdmin(ReadOnlyAdmin):
     list_filter = ["state", "channel", "appeal_type", "urgency", "red_listed"]
     search_fields = ["=number", "title"]
     date_hierarchy = "created_at"
-    exclude = ["query_code_hash", "contact_phone", "idempotency_key"]
+    readonly_fields = ("reporter_phone",)
     inlines = [AssignmentInline, EventInline]
+    appeal_path = ""
+
+    def get_exclude(self, request: HttpRequest, obj: Any = None) -> Any:
+        hidden = ["query_code_hash", "idempotency_key", "contact_phone"]
+        if obj is None or privacy.is_confidential(obj):
+            hidden += [f for f in REPORTER_FIELDS if f != "contact_phone"]
+        return hidden
+
+    @admin.display(description="联系电话")
+    def reporter_phone(self, obj: Appeal) -> str:
+        return privacy.Reporter.shown(obj, hidden=privacy.is_confidential(obj)).phone
 
 
 @admin.register(Assignment)
@@ -111,6 +161,7 @@ class AssignmentAdmin(ReadOnlyAdmin):
 
 @admin.register(Extension)
 class ExtensionAdmin(ReadOnlyAdmin):
+    appeal_path = "assignment__appeal"
     list_display = ["assignment", "state", "previous_due_at", "requested_due_at", "decided_at"]
     list_filter = ["state"]
     search_fields = ["=assignment__appeal__number", "reason"]
@@ -131,9 +182,16 @@ class SupervisionOrderAdmin(ReadOnlyAdmin):
 
 @admin.register(AppealEvent)
 class AppealEventAdmin(ReadOnlyAdmin):
-    list_display = ["appeal", "seq", "at", "actor_label", "action", "to_state"]
+    list_display = ["appeal", "seq", "at", "who", "action", "to_state"]
     list_filter = ["action"]
     search_fields = ["=appeal__number", "note"]
+    list_select_related = ["appeal", "actor"]
+    exclude = ["actor_label", "actor"]
+    readonly_fields = ("who",)
+
+    @admin.display(description="操作人")
+    def who(self, obj: AppealEvent) -> str:
+        return _who(obj)
 
 
 admin.site.register(KnowledgeEntry, KnowledgeEntryAdmin)
@@ -149,6 +207,7 @@ class AttachmentAdmin(ReadOnlyAdmin):
 
 @admin.register(Urge)
 class UrgeAdmin(ReadOnlyAdmin):
+    appeal_path = "assignment__appeal"
     list_display = ["assignment", "threshold", "at"]
     search_fields = ["assignment__appeal__number", "assignment__department__name"]
     list_select_related = ["assignment__appeal", "assignment__department"]
@@ -156,6 +215,7 @@ class UrgeAdmin(ReadOnlyAdmin):
 
 @admin.register(DailySequence)
 class DailySequenceAdmin(ReadOnlyAdmin):
+    appeal_path = None
     list_display = ["day", "value"]
     date_hierarchy = "day"
 
@@ -163,6 +223,7 @@ class DailySequenceAdmin(ReadOnlyAdmin):
 # The 问题清零 roll-up: derived data, rebuilt by its refresh; shown for inspection only.
 @admin.register(BoardSnapshot)
 class BoardSnapshotAdmin(ReadOnlyAdmin):
+    appeal_path = None
     list_display = ["as_of", "rebuilt_at"]
 
 
@@ -170,15 +231,22 @@ class BoardSnapshotAdmin(ReadOnlyAdmin):
 class BoardTallyAdmin(ReadOnlyAdmin):
     list_display = ["department_id", "open", "red", "overdue"]
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        qs = BoardTally.objects.all()
+        user: Any = request.user
+        return qs if user.sees_all_departments else qs.filter(department_id=user.department_id)
+
 
 @admin.register(BoardItem)
 class BoardItemAdmin(ReadOnlyAdmin):
     list_display = ["appeal_id", "department_id", "red", "overdue_since"]
+    appeal_path = "appeal_id"
 
 
 @admin.register(BoardChange)
 class BoardChangeAdmin(ReadOnlyAdmin):
     list_display = ["id", "appeal_id"]
+    appeal_path = "appeal_id"
 
 
 class ApiClientForm(forms.ModelForm[ApiClient]):

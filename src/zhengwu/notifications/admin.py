@@ -25,8 +25,17 @@ class MessageAdmin(admin.ModelAdmin):
         "attempts",
     ]
     list_filter = ["status", "channel"]
-    search_fields = ["recipient_phone", "recipient_email", "about_id", "body"]
+    search_fields = ["=recipient_phone", "recipient_email", "about_id", "body"]
     actions = ["resend"]
+
+    exclude = ["recipient_phone"]
+    readonly_fields = ["recipient_display"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Message]:
+        """Messages to citizens belong to the 12345 desk: only those who see every department."""
+        qs = super().get_queryset(request)
+        user: Any = request.user
+        return qs if user.sees_all_departments else qs.none()
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
