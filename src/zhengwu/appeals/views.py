@@ -371,10 +371,17 @@ def inbox_export(request: HttpRequest) -> FileResponse:
 # ---------------------------------------------------------------------------------------------
 
 
+def may_read_board(user: Any) -> bool:
+    """Supervisors work the board; leaders and others who see every department read it (no
+    actions are offered on it: those are on the appeal page, for the supervisor)."""
+    return bool(user.has_perm("appeals.supervise_appeal") or user.has_perm("accounts.view_all_departments"))
+
+
 @login_required
-@permission_required("appeals.supervise_appeal", raise_exception=True)
 def board(request: HttpRequest) -> HttpResponse:
     user = _user(request)
+    if not may_read_board(user):
+        raise PermissionDenied
     lights = Lights()
     now = lights.now
     totals, departments = worklists.board_figures(now)

@@ -8,13 +8,16 @@ from typing import Any
 
 from django.urls import NoReverseMatch, reverse
 
+from zhengwu.accounts.roles import is_administrator
+
 
 @dataclass(frozen=True)
 class Link:
     label: str
     url_name: str
     description: str
-    permission: str | None = None  # None: anyone; "staff": any logged-in staff user
+    # None: anyone; "administrator": accounts.roles.is_administrator; several: any one of them
+    permission: str | tuple[str, ...] | None = None
     public: bool = False
     header: bool = True  # public links only: shown in the page header as well as on the home page
 
@@ -29,7 +32,12 @@ LINKS: tuple[Link, ...] = (
     ),
     Link("部门收件箱", "appeals:inbox", "待签收、办理中、临期和超期的诉求", "appeals.handle_appeal"),
     Link("回访", "appeals:callback_queue", "已答复待回访的诉求", "appeals.callback_appeal"),
-    Link("问题清零", "appeals:board", "各部门在办、超期诉求和纪委督办红名单", "appeals.supervise_appeal"),
+    Link(
+        "问题清零",
+        "appeals:board",
+        "各部门在办、超期诉求和纪委督办红名单",
+        ("appeals.supervise_appeal", "accounts.view_all_departments"),  # as appeals.views.may_read_board
+    ),
     Link(
         "热点问题",
         "triage:hotspots",
@@ -45,7 +53,7 @@ LINKS: tuple[Link, ...] = (
     ),
     Link("人员", "accounts:staff_list", "本部门人员与角色", "accounts.view_user"),
     Link("自然人与法人", "accounts:people", "申请人信息（证件号码脱敏显示）", "accounts.view_citizen"),
-    Link("管理后台", "admin:index", "所有数据的维护", "staff"),
+    Link("管理后台", "admin:index", "所有数据的维护", "administrator"),
     Link("接口文档", "swagger-ui", "OpenAPI 3 接口说明", public=True, header=False),
 )
 
@@ -55,8 +63,10 @@ def _allowed(link: Link, user: Any) -> bool:
         return True
     if user is None or not user.is_authenticated:
         return False
-    if link.permission == "staff":
-        return bool(user.is_staff)
+    if link.permission == "administrator":
+        return is_administrator(user)
+    if isinstance(link.permission, tuple):
+        return any(user.has_perm(p) for p in link.permission)
     return link.permission is None or bool(user.has_perm(link.permission))
 
 
@@ -66,7 +76,7 @@ def header_links(user: Any) -> list[dict[str, Any]]:
     links = [link for link in links_for(user) if link["public"] and link["header"]]
     if user is not None and user.is_authenticated:
         links.append({"label": "工作台", "url": reverse("home"), "description": "", "public": False})
-        if user.is_staff:
+        if is_administrator(user):
             links.append(
                 {"label": "管理后台", "url": reverse("admin:index"), "description": "", "public": False}
             )

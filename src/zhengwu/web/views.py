@@ -16,6 +16,7 @@ def home(request: HttpRequest) -> HttpResponse:
     calendar_gap = None
     if user.is_authenticated:
         roles = [ROLE_BY_NAME[g.name] for g in user.groups.order_by("name") if g.name in ROLE_BY_NAME]
-        calendar_gap = uncovered_next_year() if user.is_staff else None
+        # Only those who can enter next year's calendar are warned: for everyone else it is noise.
+        calendar_gap = uncovered_next_year() if user.has_perm("calendar.add_calendaryear") else None
     context = {"roles": roles, "work_links": links_for(user), "calendar_gap": calendar_gap}
     return render(request, "web/home.html", context)
