@@ -31,6 +31,23 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def _history_chain_key() -> str:
+    """The key of the appeals' history MACs (appeals/events.py): from the environment or from
+    var/history_chain_key, made on first run. Kept apart from SECRET_KEY: rotating that must not
+    make every history unverifiable (docs/deploy.md, key rotation)."""
+    key: str = env.str("HISTORY_CHAIN_KEY", default="")
+    if key:
+        return key
+    path = VAR_DIR / "history_chain_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+HISTORY_CHAIN_KEY = _history_chain_key()
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])

@@ -140,9 +140,9 @@ def test_the_chain_command_finds_a_tampered_event(desk, capsys):
     event = appeal.events.get(seq=3)
     type(event).objects.filter(pk=event.pk).update(note="篡改后的说明")
     assert verify_chain(appeal) == 3
-    with pytest.raises(CommandError, match="1件的轨迹被改动"):
+    with pytest.raises(CommandError, match="1件诉求的轨迹与记录不符"):
         call_command("verify_appeal_chains")
-    assert f"{appeal.number}: 第3条轨迹与哈希链不符" in capsys.readouterr().out
+    assert f"{appeal.number}: 第3条：轨迹内容被改动" in capsys.readouterr().out
 
 
 def test_deleting_an_event_breaks_the_chain(desk):

@@ -224,7 +224,7 @@ def test_the_detail_shows_the_timeline_and_its_chain_check(desk, client):
     assert "住建承办" in html and "示范市住建局" in html
     event = appeal.events.get(seq=2)
     type(event).objects.filter(pk=event.pk).update(note="篡改")
-    assert "轨迹校验：第2条被改动" in page(client, desk.dispatcher, detail(appeal)).content.decode()
+    assert "轨迹校验：第2条：轨迹内容被改动" in page(client, desk.dispatcher, detail(appeal)).content.decode()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -226,6 +226,11 @@ class Appeal(TimeStampedModel):
         related_name="repeats",
     )
     idempotency_key = models.CharField("幂等键", max_length=100, null=True, blank=True, unique=True)
+    # The history's head as of the last event, and a keyed seal over it and the fields above that
+    # a person reads (events.py): a row changed outside the services no longer verifies.
+    chain_length = models.PositiveIntegerField("轨迹条数", default=0, editable=False)
+    chain_head = models.CharField("轨迹链头", max_length=64, blank=True, editable=False)
+    chain_seal = models.CharField("轨迹封印", max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = "诉求"
@@ -531,6 +536,49 @@ class AppealEvent(models.Model):
         if self.pk is not None:
             raise ValueError("诉求轨迹只能追加，不能修改")
         super().save(*args, **kwargs)
+
+
+class ChainCheckpoint(models.Model):
+    """轨迹检查点 — the daily signed root of all appeal histories: the heads that moved since the
+    previous checkpoint (its entries) and a MAC chaining it to that one. Publishing the root
+    outside the database (e.g. in the daily report to the supervision office) lets anyone holding
+    an older root tell whether the history since was rewritten."""
+
+    at = models.DateTimeField("校验时间")
+    prev_root = models.CharField("上一检查点根值", max_length=64)
+    root = models.CharField("根值", max_length=64, unique=True)
+    appeals = models.PositiveIntegerField("校验诉求数")
+    events = models.PositiveIntegerField("校验轨迹数")
+    moved = models.PositiveIntegerField("新记录链头数")
+    broken = models.PositiveIntegerField("校验不符数", default=0)
+
+    class Meta:
+        verbose_name = "轨迹检查点"
+        verbose_name_plural = "轨迹检查点"
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.root[:16]}"
+
+
+class ChainCheckpointEntry(models.Model):
+    """One appeal's chain head as a checkpoint recorded it. ``appeal_id`` is a plain number, not a
+    foreign key: deleting the appeal must not delete the evidence that it existed."""
+
+    checkpoint = models.ForeignKey(
+        ChainCheckpoint, verbose_name="检查点", on_delete=models.PROTECT, related_name="entries"
+    )
+    appeal_id = models.BigIntegerField("诉求")
+    seq = models.PositiveIntegerField("轨迹条数")
+    head = models.CharField("链头", max_length=64)
+
+    class Meta:
+        verbose_name = "轨迹检查点明细"
+        verbose_name_plural = "轨迹检查点明细"
+        indexes = [models.Index(fields=["appeal_id", "-checkpoint"], name="checkpoint_entry_appeal")]
+
+    def __str__(self) -> str:
+        return f"{self.appeal_id}#{self.seq}"
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:

@@ -1035,6 +1035,27 @@ def _is_working_time(cal: WorkCalendar, now: datetime) -> bool:
         return local.weekday() < 5 and any(a <= second < b for a, b in cal.intervals)
 
 
+@transaction.atomic
+def _red_list(appeal_id: int) -> None:
+    """Put an appeal overdue by more than its handling limit on the 纪委督办 red list, on its
+    timeline like every other change of the row (the history's seal covers ``red_listed``)."""
+    appeal = Appeal.objects.select_for_update().get(pk=appeal_id)
+    if appeal.red_listed:
+        return
+    appeal.red_listed = True
+    appeal.save(update_fields=["red_listed", "updated_at"])
+    events.append(
+        appeal,
+        action="supervise",
+        actor=None,
+        at=_now(),
+        from_state=appeal.state,
+        to_state=appeal.state,
+        note="超期超过一个办理时限，列入纪委督办红名单",
+        public=False,
+    )
+
+
 def run_urging(now: datetime | None = None) -> int:
     """The periodic job: urge every open assignment that turned yellow or red, and put appeals
     overdue by more than the handling limit again on the red list. Idempotent.
@@ -1059,7 +1080,7 @@ def run_urging(now: datetime | None = None) -> int:
         if colour == "red" and a.role == Assignment.Role.LEAD and a.state == AssignmentState.SIGNED:
             limit = a.handle_due_at - a.created_at
             if now - a.handle_due_at > limit and not a.appeal.red_listed:
-                Appeal.objects.filter(pk=a.appeal_id).update(red_listed=True)
+                _red_list(a.appeal_id)
     return sent
 
 

@@ -32,7 +32,7 @@ from zhengwu.triage import services as triage_services
 from zhengwu.triage.services import SuggestionResult
 
 from . import exports, repeats, services, worklists
-from .events import verify_chain
+from .events import check_appeal
 from .forms import (
     AnswerForm,
     AppealFilterForm,
@@ -662,7 +662,7 @@ def _detail_context(request: HttpRequest, pk: int, bound: Bound | None = None) -
     forms, decisions = _build_forms(user, appeal, rows, extensions, bound, suggestion)
     hidden = worklists.hides_reporter(user, appeal)
     events = list(appeal.events.select_related("actor").order_by("seq"))
-    broken = verify_chain(appeal)
+    broken = check_appeal(appeal)
     possible_repeats: list[Appeal] = []
     text_repeats: list[repeats.Repeat] = []
     if "merge" in forms:
