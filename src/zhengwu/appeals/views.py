@@ -56,8 +56,9 @@ from .forms import (
     VersionForm,
     show_error,
 )
-from .models import Appeal, AppealEvent, AppealType, Assignment, Extension
+from .models import Appeal, AppealType, Assignment, Extension
 from .selectors import appeals_visible_to
+from .timeline import staff_timeline
 from .workflow import ACTIONS, AppealState, AssignmentState, allowed_from
 from .worklists import LIGHT_LABELS, Lights, Reporter
 
@@ -482,48 +483,6 @@ def list_export(request: HttpRequest) -> FileResponse:
 # 6. Detail and actions
 # ---------------------------------------------------------------------------------------------
 
-EVENT_LABELS = {
-    "register": "受理登记",
-    "merged_in": "并入重复诉求",
-    "recalculate": "重新计算期限",
-    **{code: spec.label for code, spec in ACTIONS.items()},
-}
-
-
-@dataclass(frozen=True)
-class TimelineRow:
-    event: AppealEvent
-    who: str
-    action: str
-    from_label: str
-    to_label: str
-
-
-def _state_label(code: str) -> str:
-    try:
-        return str(AppealState(code).label)
-    except ValueError:
-        return code
-
-
-def _timeline(events: list[AppealEvent], hide_reporter: bool) -> list[TimelineRow]:
-    rows = []
-    for e in events:
-        who = e.actor_label or "系统"
-        if hide_reporter and e.actor is not None and not e.actor.is_staff:
-            who = "诉求人"
-        rows.append(
-            TimelineRow(
-                e,
-                who,
-                EVENT_LABELS.get(e.action, e.action),
-                _state_label(e.from_state) if e.from_state else "",
-                _state_label(e.to_state) if e.to_state else "",
-            )
-        )
-    return rows
-
-
 Bound = tuple[str, djforms.Form]
 
 
@@ -696,7 +655,9 @@ def _detail_context(request: HttpRequest, pk: int, bound: Bound | None = None) -
         "supervisions": list(appeal.supervisions.select_related("department", "issued_by")),
         "repeats": list(appeal.repeats.only("id", "number", "title", "created_at")),
         "attachments": list(appeal.attachments.all()),
-        "timeline": _timeline(events, hidden),
+        "timeline": staff_timeline(
+            events, hide_reporter=hidden, departments_by_assignment={r.a.pk: r.a.department.name for r in rows}
+        ),
         "chain_broken_at": broken,
         "forms": forms,
         "has_actions": bool(forms or decisions or any(r.forms for r in rows)),
