@@ -3,6 +3,7 @@ with 400 for malformed input, 403, 404, 409 for state conflicts and 422 for rule
 
 from __future__ import annotations
 
+import decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -25,6 +26,11 @@ def _first_message(errors: Any) -> str:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, OverflowError | decimal.InvalidOperation):
+        # A number beyond what the database or the arithmetic can hold reached a query: the input
+        # fields bound what they can (zhengwu.api.fields), this catches the rest as bad input.
+        message = "请求中的数值超出允许范围，请检查编号和数量"
+        return Response({"detail": message, "errors": {}}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DomainError):
         return Response({"detail": exc.message, "errors": exc.errors}, status=exc.status)
     if isinstance(exc, DjangoValidationError):

@@ -48,6 +48,7 @@ SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-22T00:00:00+08:00"  # when this endpoint's behaviour last changed
 MAX_RESULTS = 1000
 DEFAULT_SPAN = timedelta(days=90)
+MIN_YEAR, MAX_YEAR = 1900, 9000  # what start_date / end_date may name
 SEP = "："  # between the service name and the citizen's words in the title
 
 # Our field names in service errors → the Open311 parameter the client sent.
@@ -224,6 +225,9 @@ def _when(params: Any, name: str) -> datetime | None:
         value = None
     if value is None:
         raise Open311Error(400, f"{name} 须为 W3C 日期时间格式，如 2026-01-01T00:00:00+08:00")
+    # Year 1 or 9999 parses, but moving it to UTC or 90 days back leaves the calendar (a 500).
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise Open311Error(400, f"{name} 的年份须在 {MIN_YEAR} 到 {MAX_YEAR} 之间")
     return timezone.make_aware(value) if timezone.is_naive(value) else value
 
 

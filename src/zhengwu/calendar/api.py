@@ -68,7 +68,8 @@ def _moment(value: date | datetime) -> str:
 class AddQuery(serializers.Serializer[Any]):
     start = MomentField(label_zh="开始日期")
     days = serializers.DecimalField(
-        max_digits=None,
+        # Bounded before the value is rounded: 1e30 once overflowed the rounding (a 500).
+        max_digits=6,
         decimal_places=2,
         min_value=Decimal(0),
         max_value=Decimal(MAX_DAYS),
@@ -79,6 +80,8 @@ class AddQuery(serializers.Serializer[Any]):
             "min_value": "工作日数不能为负数",
             "max_value": f"工作日数不能超过{MAX_DAYS}",
             "max_decimal_places": "工作日数最多保留两位小数",
+            "max_digits": f"工作日数应在 0 到 {MAX_DAYS} 之间",
+            "max_whole_digits": f"工作日数应在 0 到 {MAX_DAYS} 之间",
             "max_string_length": "工作日数过长",
         },
     )
