@@ -168,10 +168,50 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # Lock an account after repeated failed logins (django-axes).
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=30))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Locked is a username tried from one address: a stranger cannot lock a known user out, and one
+# clerk's typos behind a hall's proxy do not lock out everyone behind it.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_VERBOSE = False
+AXES_CLIENT_IP_CALLABLE = "zhengwu.core.throttle.address"
+# Failed logins from one address (any usernames) before it is refused for LOGIN_LOCKOUT_MINUTES.
+LOGIN_IP_FAILURE_LIMIT = env.int("LOGIN_IP_FAILURE_LIMIT", default=50)
+# The header our own reverse proxy sets to the client's address (e.g. X-Real-IP); empty: the
+# connection's address (REMOTE_ADDR). Never set it without a proxy that overwrites the header.
+CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")
+
+
+def _generated_key(name: str, filename: str) -> str:
+    """A key from the environment or from var/<filename>, made on first run (var/ is ignored)."""
+    key: str = env.str(name, default="")
+    if key:
+        return key
+    path = VAR_DIR / filename
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+# The key of the citizens' query codes (查询码, stored as HMACs): apart from SECRET_KEY, so that
+# rotating the secret key leaves every code working.
+QUERY_CODE_KEY = _generated_key("QUERY_CODE_KEY", "query_code_key")
+
+# Counters every worker must share (login and tracking lock-outs, API throttles): the database by
+# default (table created by core's migration 0002), Redis when CACHE_URL is set.
+CACHE_URL = env.str("CACHE_URL", default="")
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "zhengwu",
+        }
+        if CACHE_URL
+        else {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "zhengwu_cache"}
+    )
+}
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]

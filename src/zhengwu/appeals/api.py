@@ -21,7 +21,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, permissions, serializers, status
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication, get_authorization_header
-from rest_framework.exceptions import AuthenticationFailed, NotFound, PermissionDenied
+from rest_framework.exceptions import AuthenticationFailed, NotFound, PermissionDenied, Throttled
 from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -31,6 +31,7 @@ from rest_framework.views import APIView
 from zhengwu.accounts.models import Citizen, User
 from zhengwu.api.fields import IdField
 from zhengwu.catalog.api import ErrorSerializer
+from zhengwu.core.throttle import client_ip
 
 from . import selectors, services
 from .models import ApiClient, Appeal, AppealEvent, AppealType, Assignment, Channel, Extension, Urgency
@@ -382,6 +383,9 @@ class TrackThrottle(AnonRateThrottle):
     scope = "appeal_track"
     rate = "30/min"
 
+    def get_ident(self, request: Request) -> str:
+        return client_ip(request)  # the trusted proxy's header only, as for every lock-out
+
 
 class TrackQuery(serializers.Serializer[Any]):
     number = serializers.CharField(max_length=30, help_text="工单号")
@@ -400,7 +404,12 @@ _DECOY = Appeal(query_code_hash="0" * 64)
             OpenApiParameter("number", str, required=True, description="工单号"),
             OpenApiParameter("code", str, required=True, description="查询码"),
         ],
-        responses={200: TrackResultSerializer, 400: ERRORS[400], 404: ERRORS[404]},
+        responses={
+            200: TrackResultSerializer,
+            400: ERRORS[400],
+            404: ERRORS[404],
+            429: OpenApiResponse(ErrorSerializer, description="错误次数或请求过多，请稍后再试"),
+        },
         auth=[],
     )
 )
@@ -410,15 +419,21 @@ class TrackView(APIView):
     throttle_classes = [TrackThrottle]
 
     def get(self, request: Request) -> Response:
+        from .public_views import LOCKED, TRACK_FAILURES  # one count of wrong codes, web and API
+
         given = TrackQuery(data=request.query_params)
         given.is_valid(raise_exception=True)
         number, code = given.validated_data["number"].strip(), given.validated_data["code"]
+        ip = client_ip(request)
+        if TRACK_FAILURES.blocked(ip):
+            raise Throttled(detail=LOCKED)
         events = AppealEvent.objects.select_related("actor__department").order_by("seq")
         appeal = (
             Appeal.objects.filter(number=number).prefetch_related(Prefetch("events", queryset=events)).first()
         )
         matches = services.query_code_matches(appeal or _DECOY, code)
         if appeal is None or not matches:
+            TRACK_FAILURES.fail(ip)
             raise NotFound(TRACK_NOT_FOUND)
         return Response(TrackResultSerializer(track_result(appeal)).data)
 

@@ -193,12 +193,20 @@ def _replayed(existing: Appeal, title: str, body: str) -> Appeal:
     return existing
 
 
-def hash_query_code(code: str) -> str:
-    return hmac.new(settings.SECRET_KEY.encode(), code.encode(), hashlib.sha256).hexdigest()
+def hash_query_code(code: str, key: str | None = None) -> str:
+    """The stored form of a query code: an HMAC under QUERY_CODE_KEY, a key of its own so that
+    rotating SECRET_KEY leaves every citizen's code working."""
+    secret = key if key is not None else settings.QUERY_CODE_KEY
+    return hmac.new(secret.encode(), code.encode(), hashlib.sha256).hexdigest()
 
 
 def query_code_matches(appeal: Appeal, code: str) -> bool:
-    return hmac.compare_digest(appeal.query_code_hash, hash_query_code((code or "").strip()))
+    """Codes issued before QUERY_CODE_KEY existed were keyed by SECRET_KEY; they still match
+    until that key is rotated."""
+    given = (code or "").strip()
+    if hmac.compare_digest(appeal.query_code_hash, hash_query_code(given)):
+        return True
+    return hmac.compare_digest(appeal.query_code_hash, hash_query_code(given, settings.SECRET_KEY))
 
 
 def _next_in_day(local: date) -> int:
