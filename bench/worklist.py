@@ -32,14 +32,14 @@ DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:543
 GENERATE = """
 INSERT INTO appeals_appeal (number, query_code_hash, channel, appeal_type, urgency, title, body, contact_name,
     contact_phone, address, anonymous, confidential, handling_mode, state, version, due_at, reply, reopen_count,
-    red_listed, created_at, updated_at, category_id)
+    red_listed, created_at, updated_at, category_id, chain_length, chain_head, chain_seal)
 SELECT 'B-' || to_char(g, 'FM0000000'), md5(g::text), (ARRAY['hotline','web','mobile','window'])[1 + g % 4],
     (ARRAY['help','complaint','suggestion','consultation','report'])[1 + g % 5], 'ordinary',
     '诉求' || g, '示范市诉求内容 ' || g, '市民', '138' || lpad((g % 100000000)::text, 8, '0'), '东城区',
     false, g % 50 = 0, 'dispatch',
     (ARRAY['closed','closed','closed','archived','in_progress','dispatched','replied','closed'])[1 + g % 8],
     1, now() - ((g % 180) || ' days')::interval + interval '5 days' - (CASE WHEN g % 10 = 0 THEN interval '20 days' ELSE interval '0' END),
-    '', 0, g % 97 = 0, now() - ((g % 180) || ' days')::interval, now(), %(category)s
+    '', 0, g % 97 = 0, now() - ((g % 180) || ' days')::interval, now(), %(category)s, 0, '', ''
 FROM generate_series(%(start)s, %(stop)s) AS g;
 INSERT INTO appeals_assignment (appeal_id, department_id, role, state, sign_due_at, handle_due_at, return_reason,
     contribution, created_at, updated_at, dispatched_by_id)

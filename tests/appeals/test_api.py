@@ -431,7 +431,7 @@ class TestIsolation:
         assert seen["citizen"] is None and seen["enterprise"] is None
         assert "13800000001" not in str(seen) and citizen.name not in str(seen)
         staff = as_user(desk.dispatcher).get(f"/api/appeals/{appeal.pk}/").json()
-        assert staff["contact_phone"] == "13800000001" and staff["citizen"]["name"] == citizen.name
+        assert staff["contact_phone"] == "138****0001" and staff["citizen"]["name"] == citizen.name
 
     def test_an_anonymous_report_never_had_a_reporter(self, desk):
         appeal = desk.register(appeal_type="report", anonymous=True, contact_phone="", contact_name="李四")

@@ -29,11 +29,10 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from zhengwu.accounts.models import Citizen, User
-from zhengwu.api.fields import IdField
 from zhengwu.catalog.api import ErrorSerializer
 from zhengwu.core.throttle import client_ip
 
-from . import selectors, services
+from . import privacy, selectors, services
 from .models import ApiClient, Appeal, AppealEvent, AppealType, Assignment, Channel, Extension, Urgency
 from .serializers import (
     AnswerInput,
@@ -178,7 +177,7 @@ def _context(request: Request, appeal: Appeal, **extra: Any) -> dict[str, Any]:
     return {
         "request": request,
         "user": user,
-        "hide_reporter": appeal.confidential and not _sees_all(user) and not _own(user, appeal),
+        "hide_reporter": privacy.is_confidential(appeal) and not _sees_all(user) and not _own(user, appeal),
         "public_only": _is_citizen(user),
         **extra,
     }
@@ -229,7 +228,7 @@ class AppealFilters(serializers.Serializer[Any]):
     state = serializers.MultipleChoiceField(choices=AppealState.choices, required=False)
     type = serializers.ChoiceField(choices=AppealType.choices, required=False)
     urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
-    department = IdField(required=False)
+    department = serializers.IntegerField(required=False, min_value=1)
     overdue = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 
@@ -649,7 +648,11 @@ class UrgeView(_AssignmentAction):
 
     def perform(self, **kw: Any) -> dict[str, Any]:
         urged = services.urge(
-            assignment=self.assignment, threshold=kw["threshold"], by=kw["by"], version=kw["version"]
+            assignment=self.assignment,
+            threshold=kw["threshold"],
+            by=kw["by"],
+            version=kw["version"],
+            note=kw.get("note") or "",
         )
         return {"urged": urged}
 
@@ -675,6 +678,31 @@ class DecideExtensionView(_Action):
         services.decide_extension(extension=self.extension, **kw)
 
 
+class RevealedPhoneSerializer(serializers.Serializer[Any]):
+    contact_phone = serializers.CharField(help_text="诉求人的完整联系电话")
+
+
+@extend_schema_view(
+    post=extend_schema(
+        summary="查看完整号码",
+        description=(
+            "诉求人的完整联系电话。其他接口只返回脱敏号码（139****5678）。只有主办单位（非保密诉求）和"
+            "12345 受理、派单、回访人员可以查看，每次查看都记入审计日志；保密诉求和举报不向承办部门提供。"
+        ),
+        request=None,
+        responses={200: RevealedPhoneSerializer, **ERRORS},
+    )
+)
+class RevealPhoneView(APIView):
+    authentication_classes = AUTHENTICATION
+    permission_classes = [IsStaff]
+
+    def post(self, request: Request, pk: int) -> Response:
+        appeal = _visible(request.user, pk)
+        phone = privacy.reveal_phone(appeal=appeal, by=request.user, ip=request.META.get("REMOTE_ADDR"))
+        return Response({"contact_phone": phone})
+
+
 urlpatterns = [
     path("appeals/", AppealListCreateView.as_view(), name="appeal-list"),
     path("appeals/track", TrackView.as_view(), name="appeal-track"),
@@ -691,6 +719,7 @@ urlpatterns = [
     path("appeals/<int:pk>/close", CloseView.as_view(), name="appeal-close"),
     path("appeals/<int:pk>/archive", ArchiveView.as_view(), name="appeal-archive"),
     path("appeals/<int:pk>/supervise", SuperviseView.as_view(), name="appeal-supervise"),
+    path("appeals/<int:pk>/reveal-phone", RevealPhoneView.as_view(), name="appeal-reveal-phone"),
     path("assignments/<int:pk>/sign", SignView.as_view(), name="assignment-sign"),
     path("assignments/<int:pk>/return", ReturnView.as_view(), name="assignment-return"),
     path("assignments/<int:pk>/redispatch", RedispatchView.as_view(), name="assignment-redispatch"),

@@ -14,14 +14,14 @@ from django.http import FileResponse
 from django.utils import timezone
 
 from zhengwu.core.excel import ExcelWriter, Sheet, xlsx_response
-from zhengwu.core.validators import mask_phone
 
+from . import privacy
 from .models import OPEN_ASSIGNMENT_STATES, Appeal, Assignment
 from .worklists import LIGHT_LABELS, Lights
 
 MAX_ROWS = 50_000
 CHUNK = 2_000
-HIDDEN = "（保密）"
+HIDDEN = privacy.HIDDEN
 
 APPEAL_COLUMNS: tuple[tuple[str, int], ...] = (
     ("工单号", 24),
@@ -66,10 +66,9 @@ def _time(value: datetime | None) -> str:
 
 
 def _reporter(appeal: Appeal, hide_confidential: bool) -> tuple[str, str]:
-    if hide_confidential and appeal.confidential:
-        return HIDDEN, HIDDEN
-    name = appeal.contact_name or ("匿名" if appeal.anonymous else "")
-    return name, mask_phone(appeal.contact_phone)
+    """As privacy shows it: a masked phone; nothing of a confidential reporter for a department."""
+    shown = privacy.Reporter.shown(appeal, hidden=hide_confidential and privacy.is_confidential(appeal))
+    return shown.name, shown.phone
 
 
 def _limited(rows: Iterable[Any], ws: Sheet) -> Iterable[Any]:

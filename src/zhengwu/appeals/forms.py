@@ -180,6 +180,10 @@ class AssignmentForm(VersionForm):
     assignment = forms.IntegerField(widget=forms.HiddenInput)
 
 
+class UrgeForm(AssignmentForm):
+    note = forms.CharField(label="催办说明", max_length=500, required=False)
+
+
 class ReturnForm(AssignmentForm):
     reason = forms.CharField(label="退单理由", max_length=500)
 

@@ -35,6 +35,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from zhengwu.core.errors import DomainError
 
+from . import privacy
 from . import services as appeal_services
 from .models import ApiClient, Appeal, AppealType, Assignment, Category
 from .open311_format import error, render, w3
@@ -184,8 +185,7 @@ def _public_appeals() -> QuerySet[Appeal]:
         .order_by("-id")
     )
     return (
-        Appeal.objects.filter(confidential=False)
-        .exclude(appeal_type=AppealType.REPORT)
+        privacy.without_confidential(Appeal.objects.all())
         .select_related("category", "category__parent")
         .prefetch_related(Prefetch("assignments", queryset=leads, to_attr="open311_leads"))
         .order_by("-created_at", "-id")

@@ -40,8 +40,9 @@ def is_confidential(appeal: Appeal) -> bool:
     return bool(appeal.confidential) or appeal.appeal_type == AppealType.REPORT
 
 
-def public_only(qs: QuerySet[Appeal]) -> QuerySet[Appeal]:
-    """Appeals that may be published (Open311): no confidential appeal, no 举报."""
+def without_confidential(qs: QuerySet[Appeal]) -> QuerySet[Appeal]:
+    """No confidential appeal and no 举报: what Open311 may publish, what a phone search finds for a
+    department."""
     return qs.filter(confidential=False).exclude(appeal_type=AppealType.REPORT)
 
 

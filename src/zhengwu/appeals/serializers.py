@@ -18,6 +18,7 @@ from zhengwu.accounts.models import Citizen, Enterprise, User
 from zhengwu.catalog.api import NamedRefSerializer
 from zhengwu.org.models import Department
 
+from . import privacy
 from .models import (
     Appeal,
     AppealEvent,
@@ -293,7 +294,8 @@ class AppealDetailSerializer(AppealListSerializer):
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_contact_phone(self, appeal: Appeal) -> str | None:
-        return None if self._hidden() else appeal.contact_phone
+        """Masked (privacy.py); the whole number only through POST …/reveal-phone."""
+        return None if self._hidden() else privacy.masked_phone(appeal)
 
     @extend_schema_field(NamedRefSerializer(allow_null=True))
     def get_citizen(self, appeal: Appeal) -> Any:
@@ -544,6 +546,9 @@ class ExtensionRequestInput(VersionInput):
 class UrgeInput(VersionInput):
     threshold = serializers.CharField(
         required=False, default="manual", max_length=20, help_text="催办节点；同一节点只催办一次"
+    )
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="催办说明，记入办理轨迹（最多500字）"
     )
 
 

@@ -1010,11 +1010,25 @@ def supervise(
     return order
 
 
+URGE_NOTE_MAX = 500
+
+
 @transaction.atomic
-def urge(*, assignment: Assignment, threshold: str, by: Any = None, version: int | None = None) -> bool:
+def urge(
+    *,
+    assignment: Assignment,
+    threshold: str,
+    by: Any = None,
+    version: int | None = None,
+    note: str = "",
+) -> bool:
     """催办 an assignment once per threshold ("yellow", "red", or a manual tag). Returns False when
     this threshold was already urged, so a periodic job can run as often as it likes. A person
-    urging from a page passes the version they saw; the periodic job passes none."""
+    urging from a page passes the version they saw, and may say what they ask for (``note``, kept
+    in the event and shown on the timeline); the periodic job passes neither."""
+    note = (note or "").strip()
+    if len(note) > URGE_NOTE_MAX:
+        raise InvalidInput(f"催办说明不能超过{URGE_NOTE_MAX}个字，当前{len(note)}个字", field="note")
     appeal = _lock(assignment.appeal, version)
     target = _check("urge", appeal, by)
     _, created = Urge.objects.get_or_create(assignment=assignment, threshold=threshold)
@@ -1027,8 +1041,8 @@ def urge(*, assignment: Assignment, threshold: str, by: Any = None, version: int
         by,
         target,
         public=False,
-        note=f"催办{assignment.department.name}：{label}",
-        data={"assignment": assignment.pk, "threshold": threshold},
+        note=f"催办{assignment.department.name}：{label}" + (f"。催办说明：{note}" if note else ""),
+        data={"assignment": assignment.pk, "threshold": threshold, "note": note},
     )
     return True
 

@@ -18,4 +18,5 @@ urlpatterns = [
     path("board/", views.board, name="board"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/act/<slug:action>/", views.act, name="act"),
+    path("<int:pk>/phone/", views.reveal_phone, name="reveal_phone"),
 ]

@@ -31,7 +31,7 @@ from zhengwu.org.models import Department
 from zhengwu.triage import services as triage_services
 from zhengwu.triage.services import SuggestionResult
 
-from . import exports, repeats, services, worklists
+from . import exports, privacy, repeats, services, worklists
 from .events import check_appeal
 from .forms import (
     AnswerForm,
@@ -53,6 +53,7 @@ from .forms import (
     ReturnForm,
     SuperviseForm,
     TriageForm,
+    UrgeForm,
     VersionForm,
     show_error,
 )
@@ -580,7 +581,7 @@ def _build_forms(
             if not lead and offer.may("co_submit"):
                 r.forms["co_submit"] = offer.form("co_submit" + k, ContributionForm, assignment=a.pk)
         if a.state in (AssignmentState.PENDING, AssignmentState.SIGNED) and offer.may("urge"):
-            r.forms["urge"] = offer.form("urge" + k, AssignmentForm, assignment=a.pk)
+            r.forms["urge"] = offer.form("urge" + k, UrgeForm, assignment=a.pk)
 
     decisions: dict[int, djforms.Form] = {}
     if offer.may("decide_extension"):
@@ -645,7 +646,8 @@ def _detail_context(request: HttpRequest, pk: int, bound: Bound | None = None) -
         ]
     return {
         "appeal": appeal,
-        "reporter": Reporter.of(appeal, user, full_phone=worklists.sees_full_phone(user)),
+        "reporter": Reporter.of(appeal, user),
+        "may_reveal_phone": privacy.may_reveal_phone(user, appeal),
         "hidden": hidden,
         "light": lights.appeal(appeal),
         "light_label": LIGHT_LABELS[lights.appeal(appeal)],
@@ -683,6 +685,29 @@ def _render_detail(
 @permission_required(P_VIEW, raise_exception=True)
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_detail(request, pk)
+
+
+@login_required
+@permission_required(P_VIEW, raise_exception=True)
+@require_POST
+def reveal_phone(request: HttpRequest, pk: int) -> HttpResponse:
+    """查看完整号码: the reporter's whole phone number for those privacy allows, each look recorded
+    in the audit trail. Under htmx only the number is swapped in; otherwise the page again."""
+    user = _user(request)
+    appeal = _visible(user).filter(pk=pk).first()
+    if appeal is None:
+        raise Http404("没有找到该诉求")
+    try:
+        phone = privacy.reveal_phone(appeal=appeal, by=user, ip=request.META.get("REMOTE_ADDR"))
+    except DomainError as exc:
+        if not _htmx(request):
+            raise PermissionDenied(exc.message) from exc
+        context = {"appeal": appeal, "reporter": Reporter.of(appeal, user), "reveal_error": exc.message}
+        return render(request, "appeals/detail.html#reporter_phone", context, status=exc.status)
+    if _htmx(request):
+        context = {"appeal": appeal, "revealed_phone": phone}
+        return render(request, "appeals/detail.html#reporter_phone", context)
+    return render(request, "appeals/detail.html", {**_detail_context(request, pk), "revealed_phone": phone})
 
 
 # -- what each action does: read the form, call the service, say what happened --------------
@@ -842,7 +867,11 @@ def _archive(user: User, appeal: Appeal, d: dict[str, Any]) -> str:
 def _urge(user: User, appeal: Appeal, d: dict[str, Any]) -> str:
     assignment = _assignment(appeal, d["assignment"])
     services.urge(
-        assignment=assignment, threshold=f"manual-{int(time.time())}", by=user, version=d["version"]
+        assignment=assignment,
+        threshold=f"manual-{int(time.time())}",
+        by=user,
+        version=d["version"],
+        note=d.get("note") or "",
     )
     return f"已催办{assignment.department.name}"
 
@@ -880,7 +909,7 @@ ACTS: dict[str, tuple[type[djforms.Form], Run, str | None]] = {
     "callback": (CallbackForm, _callback, None),
     "close": (ReasonForm, _close, None),
     "archive": (VersionForm, _archive, None),
-    "urge": (AssignmentForm, _urge, "assignment"),
+    "urge": (UrgeForm, _urge, "assignment"),
     "supervise": (SuperviseForm, _supervise, None),
 }
 

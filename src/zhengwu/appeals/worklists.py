@@ -21,10 +21,9 @@ from django.utils import timezone
 from zhengwu.calendar.selectors import get_calendar
 from zhengwu.calendar.workdays import WorkCalendar
 from zhengwu.core.errors import DomainError
-from zhengwu.core.validators import mask_phone
 from zhengwu.org.models import Department
 
-from . import board
+from . import board, privacy
 from .models import LONG_OVERDUE_STATES, OPEN_ASSIGNMENT_STATES, Appeal, Assignment, Extension
 from .selectors import light
 from .services import PHONE
@@ -40,47 +39,11 @@ NUMBER = re.compile(r"^[A-Za-z0-9]+-\d{8}-\d{6}$")
 # ---------------------------------------------------------------------------------------------
 
 
-def sees_all(user: Any) -> bool:
-    """Whether ``selectors.appeals_visible_to`` gives this user every appeal (the same test), so a
-    worklist may skip the visibility subquery."""
-    return bool(user.has_perm("appeals.view_all_appeals") or user.has_perm("appeals.register_appeal"))
-
-
-def department_scoped(user: Any) -> bool:
-    """A handling-department user: sees only appeals of their department, and never the identity
-    of a confidential reporter."""
-    return not sees_all(user) and bool(user.has_perm("appeals.handle_appeal"))
-
-
-def hides_reporter(user: Any, appeal: Appeal) -> bool:
-    return bool(appeal.confidential) and department_scoped(user)
-
-
-def sees_full_phone(user: Any) -> bool:
-    """Callback staff (accounts.view_personal_data), operators and dispatchers call the citizen;
-    everyone else reads a masked number."""
-    return bool(
-        user.has_perm("accounts.view_personal_data")
-        or user.has_perm("appeals.register_appeal")
-        or user.has_perm("appeals.dispatch_appeal")
-    )
-
-
-@dataclass(frozen=True)
-class Reporter:
-    """How one appeal's reporter is shown to one user."""
-
-    hidden: bool
-    name: str
-    phone: str
-
-    @classmethod
-    def of(cls, appeal: Appeal, user: Any, *, full_phone: bool = False) -> Reporter:
-        if hides_reporter(user, appeal):
-            return cls(True, "（保密）", "（保密）")
-        name = appeal.contact_name or ("匿名" if appeal.anonymous else "")
-        phone = appeal.contact_phone if full_phone else mask_phone(appeal.contact_phone)
-        return cls(False, name, phone)
+# The policy is appeals/privacy.py; these names stay for the worklists' callers.
+sees_all = privacy.sees_all
+department_scoped = privacy.department_scoped
+hides_reporter = privacy.hides_reporter
+Reporter = privacy.Reporter
 
 
 # ---------------------------------------------------------------------------------------------
@@ -281,7 +244,7 @@ def filter_appeals(
     q = params.get("q") or ""
     if q and hide_confidential_phone and PHONE.match(q.replace(" ", "")):
         # a department may not learn who filed a confidential report by searching a phone number
-        qs = qs.filter(confidential=False)
+        qs = privacy.without_confidential(qs)
     qs = search(qs, q)
     for key, field in (
         ("state", "state"),
