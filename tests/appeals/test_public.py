@@ -7,7 +7,9 @@ import re
 from typing import Any
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
 from zhengwu.appeals import events, services
@@ -15,7 +17,7 @@ from zhengwu.appeals.attachments import MAX_BYTES
 from zhengwu.appeals.models import Appeal, AppealEvent, Attachment, DailySequence
 from zhengwu.appeals.notify import notify_reply
 from zhengwu.appeals.public_services import rate_appeal
-from zhengwu.appeals.public_views import GENERIC, LOCKED
+from zhengwu.appeals.public_views import GENERIC, LOCKED, TRACK_FAILURES
 from zhengwu.appeals.workflow import AppealState as S
 from zhengwu.core.errors import Conflict, InvalidInput
 from zhengwu.notifications.models import Message, Status
@@ -275,25 +277,40 @@ class TestTracking:
         status = client.get(reverse("appeals_public:status", args=[appeal.number]))
         assert status.status_code == 302 and status["Location"].startswith(TRACK)
 
-    def test_five_wrong_codes_lock_the_number_for_a_while(self, client, desk, monkeypatch):
+    def test_ten_wrong_codes_lock_the_address_for_a_while(self, client, desk, monkeypatch):
         appeal, code = web_appeal()
-        for _ in range(5):
+        for _ in range(TRACK_FAILURES.limit):
             assert track(client, appeal.number, "99999999x"[:8]).status_code == 404
         locked = track(client, appeal.number, code)
         assert locked.status_code == 429 and LOCKED in page_text(locked)
-        # Other numbers are not affected, and the lock runs out.
+        # The address is locked for every number (a guesser would change numbers) …
         other, other_code = web_appeal(title="别的")
-        assert track(client, other.number, other_code).status_code == 302
+        assert track(client, other.number, other_code).status_code == 429
+        # … another address is not, and the lock runs out.
+        assert Client(REMOTE_ADDR="10.0.0.9").post(TRACK, {"number": other.number, "code": other_code})[
+            "Location"
+        ] == reverse("appeals_public:status", args=[other.number])
         import time as real_time
 
         later = real_time.time() + 16 * 60
-        monkeypatch.setattr("zhengwu.appeals.public_views.time.time", lambda: later)
+        monkeypatch.setattr("zhengwu.core.throttle.time.time", lambda: later)
         assert track(client, appeal.number, code).status_code == 302
 
     def test_an_unknown_number_counts_towards_the_lock_too(self, client, db):
-        for _ in range(5):
+        for _ in range(TRACK_FAILURES.limit):
             track(client, "ZW-20990101-000009", "12345678")
         assert track(client, "ZW-20990101-000009", "12345678").status_code == 429
+
+    def test_a_fresh_cookie_does_not_bypass_the_lock_and_guesses_write_no_session(self, desk):
+        appeal, code = web_appeal()
+        for _ in range(TRACK_FAILURES.limit):
+            assert track(Client(), appeal.number, "00000000").status_code == 404  # a new cookie each time
+        assert not Session.objects.exists()
+        locked = track(Client(), appeal.number, code)
+        assert locked.status_code == 429 and LOCKED in page_text(locked)
+        # the API's tracking counts against the same lock
+        api = Client().get("/api/appeals/track", {"number": appeal.number, "code": code})
+        assert api.status_code == 429 and api.json()["detail"] == LOCKED
 
     def test_an_incomplete_form_is_400(self, client, db):
         response = client.post(TRACK, {"number": "", "code": ""})

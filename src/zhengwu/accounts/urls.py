@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import views
+from .login import LoginView
 
 app_name = "accounts"
 urlpatterns = [
@@ -13,6 +14,6 @@ urlpatterns = [
 
 # Login and logout keep Django's names ("login", "logout") so LOGIN_URL and templates stay plain.
 auth_urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
+    path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]

@@ -3,13 +3,13 @@ rating after closure, "我的诉求" for logged-in citizens, the attachment down
 self-help page with the suggestion fragment the operator intake page loads over htmx.
 
 Tracking never tells whether a number exists: an unknown number and a wrong code get the same
-message and the same 404, and both count towards the lock-out of that number in this session.
-A successful check is remembered in the session (the appeal's id, never the code), so the status
+message and the same 404, and both count towards the lock-out of the address they came from. The
+count lives in the shared cache, not in the session: a fresh cookie does not start a new count,
+and a guess writes no session row. A successful check is remembered in the session (the appeal's id, never the code), so the status
 page and the downloads need no code in the URL."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from django.contrib import messages
@@ -24,6 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zhengwu.core.errors import DomainError
+from zhengwu.core.throttle import FailureCounter, client_ip
 
 from . import knowledge, selectors, services
 from .models import Appeal, Attachment
@@ -40,10 +41,10 @@ from .public_services import file_web_appeal, rate_appeal, rating_label, rating_
 
 SESSION_RECEIPT = "appeals_public.receipt"
 SESSION_TRACKED = "appeals_public.tracked"
-SESSION_FAILURES = "appeals_public.failures"
 MAX_TRACKED = 20
-MAX_FAILURES = 5
-LOCKOUT_SECONDS = 15 * 60
+# Wrong numbers or codes from one address before it is refused for a while: a citizen mistypes a
+# few times, a guesser needs millions of tries (8-digit codes). Shared with the API's tracking.
+TRACK_FAILURES = FailureCounter("track", limit=10, seconds=15 * 60)
 GENERIC = "工单号或查询码不正确"
 LOCKED = "查询码错误次数过多，请15分钟后再试"
 BOT = "提交没有成功，请刷新页面后重新填写"
@@ -72,25 +73,13 @@ def _may_track(request: HttpRequest, appeal: Appeal) -> bool:
     )
 
 
-def _locked(request: HttpRequest, number: str) -> bool:
-    entry = request.session.get(SESSION_FAILURES, {}).get(number)
-    return bool(entry and entry[0] >= MAX_FAILURES and entry[1] > time.time())
+def _locked(request: HttpRequest) -> bool:
+    return TRACK_FAILURES.blocked(client_ip(request))
 
 
-def _fail(request: HttpRequest, number: str) -> None:
-    failures = dict(request.session.get(SESSION_FAILURES, {}))
-    count, until = failures.get(number, [0, 0.0])
-    if count >= MAX_FAILURES and until <= time.time():
-        count = 0  # the lock-out has run out: start counting again
-    count += 1
-    failures[number] = [count, time.time() + LOCKOUT_SECONDS if count >= MAX_FAILURES else 0.0]
-    request.session[SESSION_FAILURES] = dict(list(failures.items())[-50:])
-
-
-def _clear_failures(request: HttpRequest, number: str) -> None:
-    failures = dict(request.session.get(SESSION_FAILURES, {}))
-    if failures.pop(number, None) is not None:
-        request.session[SESSION_FAILURES] = failures
+def _fail(request: HttpRequest) -> None:
+    # A success does not reset the count: one known code must not buy a guesser new tries.
+    TRACK_FAILURES.fail(client_ip(request))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -167,17 +156,16 @@ def track(request: HttpRequest) -> HttpResponse:
         form = TrackForm(request.POST)
         if form.is_valid():
             number, code = form.cleaned_data["number"], form.cleaned_data["code"]
-            if _locked(request, number):
+            if _locked(request):
                 form.add_error(None, LOCKED)
                 status = 429
             else:
                 appeal = appeal_by_number(number)
                 if appeal is not None and services.query_code_matches(appeal, code):
-                    _clear_failures(request, number)
                     _grant(request, appeal)
                     return redirect("appeals_public:status", number=appeal.number)
                 services.hash_query_code(code)  # the same work whether or not the number exists
-                _fail(request, number)
+                _fail(request)
                 form.add_error(None, GENERIC)
                 status = 404
         else:
