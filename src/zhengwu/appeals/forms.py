@@ -36,6 +36,29 @@ def departments() -> QuerySet[Department]:
     return Department.objects.filter(is_active=True).order_by("name")
 
 
+def department_groups(empty: str | None = "请选择单位") -> list[Any]:
+    """The active departments as <optgroup>s by the region they serve — the city's own bodies
+    first, then each county's — for the searchable picker (static appeals/picker.js filters it)."""
+    groups: dict[tuple[int, str, str], list[tuple[int, str]]] = {}
+    for d in departments().select_related("region").order_by("region__level", "region__code", "name"):
+        key = (d.region.level, d.region.code, f"{d.region.name}（{d.region.get_level_display()}）")
+        groups.setdefault(key, []).append((d.pk, d.name))
+    choices: list[Any] = [("", empty)] if empty is not None else []
+    return choices + [(label, options) for (_, _, label), options in sorted(groups.items())]
+
+
+PICKER = {"data-picker": "department"}
+
+
+def group_departments(form: forms.Form, *names: str) -> None:
+    """Render these department fields grouped and filterable; validation stays the queryset's."""
+    for name in names:
+        field = form.fields[name]
+        multiple = isinstance(field, forms.ModelMultipleChoiceField)
+        field.widget.choices = department_groups(None if multiple else "请选择单位")
+        field.widget.attrs.update(PICKER)
+
+
 class VersionForm(forms.Form):
     """Every state-changing form carries the version the user saw; a stale one is refused."""
 
@@ -165,6 +188,10 @@ class DispatchForm(VersionForm):
         widget=forms.SelectMultiple(attrs={"size": 5}),
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        group_departments(self, "lead", "co_handlers")
+
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
@@ -190,6 +217,28 @@ class ReturnForm(AssignmentForm):
 
 class RedispatchForm(AssignmentForm):
     to = forms.ModelChoiceField(label="改派至", queryset=departments())
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        group_departments(self, "to")
+
+
+class AcceptForm(VersionForm):
+    """采纳: the triage suggestion's category and lead department, applied in one step."""
+
+    category = forms.ModelChoiceField(
+        label="分类",
+        queryset=Category.objects.filter(is_active=True, parent__isnull=False),
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": "建议的分类已停用或不存在，请手工研判"},
+    )
+    lead = forms.ModelChoiceField(
+        label="主办单位",
+        queryset=departments(),
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": "建议的主办单位已停用或不存在，请手工派单"},
+    )
+    suggested = forms.CharField(widget=forms.HiddenInput, required=False, max_length=50)
 
 
 class RejectReturnForm(AssignmentForm):

@@ -26,6 +26,9 @@ from .workflow import OPEN_STATES
 
 WINDOW_DAYS = 30
 REBUILD_SECONDS = 600
+# Cosine (title and body, the address apart) from which an open appeal is proposed for 并单:
+# measured by bench/similarity.py, figures in docs/benchmarks.md (并单相似度阈值).
+THRESHOLD = 0.35
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,12 @@ class Repeat:
 
 def text_of(title: str, body: str, address: str = "") -> str:
     return "\n".join(part for part in (title.strip(), address.strip(), body.strip()) if part)
+
+
+def content_of(title: str, body: str) -> str:
+    """What the similarity is computed on: the words of the appeal, not its 地点 field (which the
+    index checks separately, so that one shared address does not make two matters look alike)."""
+    return text_of(title, body)
 
 
 def _candidates() -> QuerySet[Appeal]:
@@ -66,13 +75,17 @@ class _Cache:
             stale = index is None or time.monotonic() - self.built_at > REBUILD_SECONDS
             if index is None or stale or self._max_id() < self.last_id:  # rows removed: start afresh
                 rows = list(_candidates().order_by("id").values_list("id", "title", "address", "body"))
-                index = DuplicateIndex.build((pk, text_of(t, b, a)) for pk, t, a, b in rows)
+                index = DuplicateIndex.build(
+                    [(pk, content_of(t, b)) for pk, t, _, b in rows],
+                    wheres=[a for _, _, a, _ in rows],
+                    threshold=THRESHOLD,
+                )
                 self.index, self.built_at = index, time.monotonic()
                 self.last_id = rows[-1][0] if rows else self._max_id()
             else:
                 new = _candidates().filter(id__gt=self.last_id).order_by("id")
                 for pk, t, a, b in new.values_list("id", "title", "address", "body"):
-                    index.add(pk, text_of(t, b, a))
+                    index.add(pk, content_of(t, b), where=a)
                     self.last_id = pk
             return index
 
@@ -101,10 +114,10 @@ def possible_repeats(
 ) -> list[Repeat]:
     """Open appeals the user can see that look like the same matter in the same place, most
     similar first."""
-    text = text_of(title, body, address)
+    text = content_of(title, body)
     if len(text) < 4:
         return []
-    matches = _cache.current().similar(text, top=top * 3, exclude=exclude)
+    matches = _cache.current().similar(text, top=top * 3, exclude=exclude, where=address)
     if not matches:
         return []
     found = visible.filter(pk__in=[m.id for m in matches], state__in=OPEN_STATES).in_bulk()

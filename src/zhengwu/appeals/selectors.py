@@ -11,14 +11,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from zhengwu.calendar.selectors import get_calendar
 from zhengwu.calendar.workdays import WorkCalendar
 from zhengwu.core.errors import DomainError
 
-from .models import Appeal, Assignment
+from .models import Appeal, Assignment, Category
 from .workflow import OPEN_STATES
 
 
@@ -43,6 +43,38 @@ def appeal_for(user: Any, pk: int) -> Appeal:
 
 def assignments_for_department(department_id: int) -> QuerySet[Assignment]:
     return Assignment.objects.filter(department_id=department_id).select_related("appeal", "department")
+
+
+def second_levels(first_levels: list[str], text: str) -> dict[str, tuple[Category, str]]:
+    """For each first-level category the triage suggestion names, the second level to propose
+    with it and why, until the model itself answers at the second level: one named in the text,
+    else the one dispatchers chose most often under that first level, else its “其他”. Two queries."""
+    kids: dict[str, list[Category]] = {}
+    for c in Category.objects.filter(
+        is_active=True, parent__name__in=first_levels, parent__parent__isnull=True, parent__is_active=True
+    ).select_related("parent", "department", "parent__department"):
+        kids.setdefault(c.parent.name if c.parent else "", []).append(c)
+    used = dict(
+        Appeal.objects.filter(category__in=[c for cs in kids.values() for c in cs])
+        .values_list("category")
+        .annotate(n=Count("id"))
+        .values_list("category", "n")
+    )
+    out: dict[str, tuple[Category, str]] = {}
+    for name, children in kids.items():
+        named = [c for c in children if c.name != "其他" and c.name in text]
+        if named:
+            best = max(named, key=lambda c: len(c.name))
+            out[name] = (best, f"内容提到“{best.name}”")
+            continue
+        counted = [c for c in children if used.get(c.pk)]
+        if counted:
+            best = max(counted, key=lambda c: (used[c.pk], -c.order))
+            out[name] = (best, "以往同类诉求多归此类")
+            continue
+        other = next((c for c in children if c.name == "其他"), children[0])
+        out[name] = (other, "未能细分到二级")
+    return out
 
 
 def open_appeals() -> QuerySet[Appeal]:

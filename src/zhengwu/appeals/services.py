@@ -546,6 +546,30 @@ def dispatch(
     return appeal
 
 
+@transaction.atomic
+def accept_suggestion(
+    *,
+    appeal: Appeal,
+    category: Category,
+    lead: Department,
+    by: Any,
+    version: int | None = None,
+    suggested: str | None = None,
+) -> Appeal:
+    """采纳: the dispatcher accepts the triage suggestion — its category and its lead department —
+    in one step: 研判 (dispatch mode) then 派单, in one transaction, so both hold or neither does.
+    Each step checks its own permission and transition, as when done one after the other."""
+    appeal = triage(
+        appeal=appeal,
+        category=category,
+        handling_mode=HandlingMode.DISPATCH,
+        by=by,
+        version=version,
+        suggested=suggested,
+    )
+    return dispatch(appeal=appeal, lead=lead, by=by)
+
+
 def _assignment_for_update(assignment: Assignment) -> Assignment:
     return Assignment.objects.select_for_update().select_related("appeal").get(pk=assignment.pk)
 

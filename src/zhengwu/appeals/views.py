@@ -34,6 +34,7 @@ from zhengwu.triage.services import SuggestionResult
 from . import exports, privacy, repeats, services, worklists
 from .events import check_appeal
 from .forms import (
+    AcceptForm,
     AnswerForm,
     AppealFilterForm,
     AssignmentForm,
@@ -57,8 +58,8 @@ from .forms import (
     VersionForm,
     show_error,
 )
-from .models import Appeal, AppealType, Assignment, Extension
-from .selectors import appeals_visible_to
+from .models import Appeal, AppealType, Assignment, Category, Extension
+from .selectors import appeals_visible_to, second_levels
 from .timeline import staff_timeline
 from .workflow import ACTIONS, AppealState, AssignmentState, allowed_from
 from .worklists import LIGHT_LABELS, Lights, Reporter
@@ -226,12 +227,36 @@ def _suggestion(user: User, title: str, body: str) -> tuple[SuggestionResult | N
         return None, exc.message
 
 
+@dataclass
+class SuggestionRow:
+    """One line of the 研判建议 box: the suggested category, the second level proposed with it
+    (and why), and the lead department from the 派单目录."""
+
+    s: triage_services.Suggestion
+    second: Category | None
+    second_reason: str
+
+    @property
+    def department(self) -> Department | None:
+        if self.s.department is not None:
+            return self.s.department
+        return self.second.department if self.second is not None else None
+
+
+def _suggestion_rows(suggestion: SuggestionResult | None, title: str, body: str) -> list[SuggestionRow]:
+    if suggestion is None or not suggestion.suggestions:
+        return []
+    seconds = second_levels([s.category for s in suggestion.suggestions], f"{title}\n{body}")
+    return [SuggestionRow(s, *seconds.get(s.category, (None, ""))) for s in suggestion.suggestions]
+
+
 def _intake_assist_context(user: User, title: str, body: str, address: str) -> dict[str, Any]:
     """研判建议 and 疑似重复诉求 for the text on the intake form (appeals/_assist.html)."""
     suggestion, error = _suggestion(user, title, body)
     return {
         "show_suggestion": user.has_perm(P_SUGGEST),
         "suggestion": suggestion,
+        "suggestion_rows": _suggestion_rows(suggestion, title, body),
         "suggestion_error": error,
         "repeats": repeats.possible_repeats(_visible(user), title=title, body=body, address=address),
         "merge_hint": "登记后可在工单页并单",
@@ -487,6 +512,26 @@ def list_export(request: HttpRequest) -> FileResponse:
 Bound = tuple[str, djforms.Form]
 
 
+def _category_lead(appeal: Appeal) -> int | None:
+    """The lead department the 派单目录 names for the appeal's category (its own, else its first
+    level's): the category → department mapping administrators keep."""
+    category = appeal.category
+    if category is None:
+        return None
+    return category.department_id or (category.parent.department_id if category.parent else None)
+
+
+def _suggested_lead(appeal: Appeal, rows: list[SuggestionRow] | None) -> int | None:
+    """The dispatch form's preselected lead: the category's department, else that of the
+    suggestion for the appeal's first-level category."""
+    lead = _category_lead(appeal)
+    if lead is not None or not rows or appeal.category is None:
+        return lead
+    first = appeal.category.parent.name if appeal.category.parent else appeal.category.name
+    match = next((r for r in rows if r.s.category == first and r.department is not None), None)
+    return match.department.pk if match and match.department else None
+
+
 class _Offer:
     """The forms of the actions this user may take on this appeal now: the role's permission,
     the transition table, and for a department's actions, its own assignment. The services check
@@ -515,26 +560,43 @@ def _build_forms(
     extensions: list[Extension],
     bound: Bound | None,
     suggestion: SuggestionResult | None = None,
+    suggestion_rows: list[SuggestionRow] | None = None,
 ) -> tuple[dict[str, djforms.Form], dict[int, djforms.Form]]:
     offer = _Offer(user, appeal, bound)
     forms: dict[str, djforms.Form] = {}
+    top = suggestion_rows[0] if suggestion_rows else None
     if offer.may("triage"):
         ranked = [s.category for s in suggestion.suggestions] if suggestion else []
         forms["triage"] = offer.form(
             "triage",
             TriageForm,
             options={"prefer": ranked},
-            category=appeal.category_id or "",
+            category=appeal.category_id or (top.second.pk if top and top.second else ""),
             handling_mode=appeal.handling_mode or "dispatch",
             suggested=ranked[0] if ranked else "",
         )
+        # 采纳: category and lead department in one click, for whoever may also dispatch.
+        if (
+            top is not None
+            and top.second is not None
+            and top.department is not None
+            and user.has_perm(ACTIONS["dispatch"].permission)
+        ):
+            forms["accept"] = offer.form(
+                "accept",
+                AcceptForm,
+                category=top.second.pk,
+                lead=top.department.pk,
+                suggested=top.s.category,
+            )
     if offer.may("answer") and appeal.appeal_type == AppealType.CONSULTATION:  # 咨询导办
         forms["answer"] = offer.form("answer", AnswerForm)
     if offer.may("merge"):
         forms["merge"] = offer.form("merge", MergeForm)
     if offer.may("dispatch"):
-        lead = appeal.category.department_id if appeal.category else None
-        forms["dispatch"] = offer.form("dispatch", DispatchForm, lead=lead)
+        forms["dispatch"] = offer.form(
+            "dispatch", DispatchForm, lead=_suggested_lead(appeal, suggestion_rows)
+        )
     mine = [r for r in rows if r.a.department_id == user.department_id]
     signed_lead = next(
         (r for r in mine if r.a.role == Assignment.Role.LEAD and r.a.state == AssignmentState.SIGNED), None
@@ -617,9 +679,13 @@ def _detail_context(request: HttpRequest, pk: int, bound: Bound | None = None) -
         r.pending_extension = next(
             (e for e in extensions if e.assignment_id == r.a.pk and e.state == Extension.State.PENDING), None
         )
-    may_triage = _Offer(user, appeal, bound).may("triage")
-    suggestion, suggestion_error = _suggestion(user, appeal.title, appeal.body) if may_triage else (None, "")
-    forms, decisions = _build_forms(user, appeal, rows, extensions, bound, suggestion)
+    offer = _Offer(user, appeal, bound)
+    may_triage = offer.may("triage")
+    # The suggestion also serves the dispatch form when the category names no department.
+    wanted = may_triage or (offer.may("dispatch") and _category_lead(appeal) is None)
+    suggestion, suggestion_error = _suggestion(user, appeal.title, appeal.body) if wanted else (None, "")
+    suggestion_rows = _suggestion_rows(suggestion, appeal.title, appeal.body)
+    forms, decisions = _build_forms(user, appeal, rows, extensions, bound, suggestion, suggestion_rows)
     hidden = worklists.hides_reporter(user, appeal)
     events = list(appeal.events.select_related("actor").order_by("seq"))
     broken = check_appeal(appeal)
@@ -667,6 +733,8 @@ def _detail_context(request: HttpRequest, pk: int, bound: Bound | None = None) -
         "show_assist": "triage" in forms or "merge" in forms,
         "show_suggestion": "triage" in forms and user.has_perm(P_SUGGEST),
         "suggestion": suggestion,
+        "suggestion_rows": suggestion_rows,
+        "accept_form": forms.get("accept"),
         "suggestion_error": suggestion_error,
         "repeats_found": text_repeats,
         "merge_form": "merge" in forms,
@@ -735,6 +803,18 @@ def _triage(user: User, appeal: Appeal, d: dict[str, Any]) -> str:
         suggested=d.get("suggested") or None,
     )
     return f"已研判：{d['category']}"
+
+
+def _accept(user: User, appeal: Appeal, d: dict[str, Any]) -> str:
+    services.accept_suggestion(
+        appeal=appeal,
+        category=d["category"],
+        lead=d["lead"],
+        by=user,
+        version=d["version"],
+        suggested=d.get("suggested") or None,
+    )
+    return f"已采纳建议：{d['category']}，派至{d['lead'].name}主办"
 
 
 def _answer(user: User, appeal: Appeal, d: dict[str, Any]) -> str:
@@ -892,6 +972,7 @@ def _supervise(user: User, appeal: Appeal, d: dict[str, Any]) -> str:
 ACTS: dict[str, tuple[type[djforms.Form], Run, str | None]] = {
     # code: (form, handler, the POST field naming the row it acts on)
     "triage": (TriageForm, _triage, None),
+    "accept": (AcceptForm, _accept, None),
     "answer": (AnswerForm, _answer, None),
     "merge": (MergeForm, _merge, None),
     "dispatch": (DispatchForm, _dispatch, None),

@@ -9,7 +9,10 @@ left out of the index: they are in nearly every appeal, would make every posting
 move a cosine by a few hundredths at most.
 
 Two texts whose districts differ (A3区 vs A5区) are never duplicates, however similar the wording:
-"the road is broken" in two districts is two matters.
+"the road is broken" in two districts is two matters. A structured address (the appeal's 地点
+field) is passed apart as ``where``: it takes part in that place check but not in the cosine, so
+that two short appeals at one address — a lift and a restaurant's fumes in the same 街道 — do not
+look alike because of the address they share (bench/similarity.py).
 
 Pure Python and scipy, no Django: the appeals desk builds an index of its open appeals and keeps
 it warm.
@@ -54,6 +57,7 @@ class DuplicateIndex:
         self._pending: list[sparse.csr_matrix] = []
         self._ids: list[Any] = []
         self._texts: list[str] = []
+        self._wheres: list[str] = []
         self._places: dict[int, Places] = {}
         self._indexed = 0  # texts in _postings; the rest are in _pending
 
@@ -61,13 +65,17 @@ class DuplicateIndex:
         return len(self._ids)
 
     @classmethod
-    def build(cls, items: Iterable[tuple[Any, str]], **kwargs: Any) -> DuplicateIndex:
+    def build(
+        cls, items: Iterable[tuple[Any, str]], *, wheres: Sequence[str] | None = None, **kwargs: Any
+    ) -> DuplicateIndex:
+        """``items``: (id, text); ``wheres``: each text's address, if kept apart (see above)."""
         index = cls(**kwargs)
         pairs = list(items)
         if not pairs:
             return index
         index._ids = [i for i, _ in pairs]
         index._texts = [t for _, t in pairs]
+        index._wheres = list(wheres) if wheres is not None else [""] * len(pairs)
         # max_df as a fraction only makes sense on more than a handful of texts.
         matrix, index._idf = tfidf(
             count_matrix(index._texts), max_df=index.max_df if len(pairs) >= 50 else 1.0
@@ -89,9 +97,10 @@ class DuplicateIndex:
             (values, columns, np.array([0, len(columns)])), shape=(1, 1 << HASH_BITS), dtype=np.float32
         )
 
-    def add(self, id: Any, text: str) -> None:
+    def add(self, id: Any, text: str, *, where: str = "") -> None:
         self._ids.append(id)
         self._texts.append(text)
+        self._wheres.append(where)
         self._pending.append(self._vector(text))
         if len(self._pending) > max(1000, self._indexed // 20):
             self._merge_pending()
@@ -104,11 +113,17 @@ class DuplicateIndex:
 
     def _places_of(self, row: int) -> Places:
         if row not in self._places:
-            self._places[row] = extract_places(self._texts[row][:PLACE_CHARS])
+            self._places[row] = extract_places(_place_text(self._wheres[row], self._texts[row]))
         return self._places[row]
 
     def similar(
-        self, text: str, *, top: int = 5, threshold: float | None = None, exclude: Sequence[Any] = ()
+        self,
+        text: str,
+        *,
+        top: int = 5,
+        threshold: float | None = None,
+        exclude: Sequence[Any] = (),
+        where: str = "",
     ) -> list[Match]:
         """Stored texts about the same matter in the same place as ``text``, most similar first."""
         if not self._ids:
@@ -124,7 +139,7 @@ class DuplicateIndex:
             scores[self._indexed :] = (sparse.vstack(self._pending, format="csr") @ q.T).toarray().ravel()
         candidates = np.flatnonzero(scores >= threshold)
         candidates = candidates[np.argsort(-scores[candidates], kind="stable")]
-        query_places = extract_places(text[:PLACE_CHARS])
+        query_places = extract_places(_place_text(where, text))
         excluded = set(exclude)
         found: list[Match] = []
         for row in candidates.tolist():
@@ -137,3 +152,8 @@ class DuplicateIndex:
             if len(found) >= top:
                 break
         return found
+
+
+def _place_text(where: str, text: str) -> str:
+    """What places are read from: the address first, then the start of the text."""
+    return f"{where}\n{text[:PLACE_CHARS]}" if where else text[:PLACE_CHARS]
