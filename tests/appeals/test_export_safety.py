@@ -7,7 +7,6 @@ from __future__ import annotations
 from io import BytesIO
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -42,13 +41,6 @@ def cell_in(ws: Worksheet, header: str, number: str):
     raise AssertionError(f"{number} not exported")
 
 
-@pytest.fixture(autouse=True)
-def _fresh_throttles():
-    cache.clear()  # intake and tracking are rate-limited per address
-    yield
-    cache.clear()
-
-
 class TestTheWriter:
     @pytest.mark.parametrize("text", [HYPERLINK, "+86 139", "-2+3", "@SUM(A1)", "\t=1+1", "\r=1+1"])
     def test_text_that_looks_like_a_formula_is_a_quoted_string(self, text):
@@ -68,9 +60,10 @@ class TestTheWriter:
 
 
 class TestAppealExports:
-    def test_a_nul_stored_before_intake_cleaned_it_exports_instead_of_a_500(self, desk, client):
+    def test_a_control_character_stored_before_intake_cleaned_it_exports_instead_of_a_500(self, desk, client):
         appeal = desk.reach(S.DISPATCHED)
-        Appeal.objects.filter(pk=appeal.pk).update(title="路灯\x00不亮\x0b", address="幸福路\x1f3号")
+        # (PostgreSQL refuses NUL itself; the writer's own test covers NUL)
+        Appeal.objects.filter(pk=appeal.pk).update(title="路灯\x01不亮\x0b", address="幸福路\x1f3号")
         client.force_login(desk.dispatcher)
         ws = sheet_of(client.get(reverse("appeals:export")))
         assert cell_in(ws, "标题", appeal.number).value == "路灯不亮"
