@@ -29,6 +29,7 @@ from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from zhengwu.accounts.models import Citizen, User
+from zhengwu.api.fields import IdField
 from zhengwu.catalog.api import ErrorSerializer
 from zhengwu.core.throttle import client_ip
 
@@ -228,7 +229,7 @@ class AppealFilters(serializers.Serializer[Any]):
     state = serializers.MultipleChoiceField(choices=AppealState.choices, required=False)
     type = serializers.ChoiceField(choices=AppealType.choices, required=False)
     urgency = serializers.ChoiceField(choices=Urgency.choices, required=False)
-    department = serializers.IntegerField(required=False, min_value=1)
+    department = IdField(required=False)
     overdue = serializers.BooleanField(required=False, allow_null=True, default=None)
 
 
