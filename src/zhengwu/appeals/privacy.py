@@ -2,9 +2,10 @@
 the one policy; the staff pages, the REST API, Open311, the Excel exports and the admin all ask it.
 
 1. Confidential appeals (为诉求人保密, which every anonymous appeal is, and every 举报): the reporter
-   — name, phone, address, citizen or enterprise, the account that filed it — is never shown to a
-   handling department, in no form and not masked; nor in the admin, which is for maintaining data,
-   not for casework; nor in Open311, which does not list them at all.
+   — name, phone, citizen or enterprise, the account that filed it — is never shown to a handling
+   department, in no form and not masked (the 地点 stays: it is where the matter is); nor in the
+   admin, which is for maintaining data, not for casework, and leaves out the address as well; nor
+   in Open311, which does not list them at all.
 2. Everywhere else a phone is shown it is masked (``139****5678``): lists, the appeal page, exports,
    the API, the admin. Open311 publishes no contact details at all.
 3. The whole number is shown only through an explicit 查看完整号码 (``reveal_phone``), recorded in
