@@ -403,9 +403,9 @@ class TestMine:
         denied = client.get(reverse("appeals_public:status", args=[others.number]))
         assert denied.status_code == 302
 
-    def test_login_is_required(self, client, db):
+    def test_a_visitor_is_sent_to_tracking_not_to_the_staff_login(self, client, db):
         response = client.get(reverse("appeals_public:mine"))
-        assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+        assert response.status_code == 302 and response["Location"] == reverse("appeals_public:track")
 
     def test_staff_are_sent_to_their_work_pages(self, client, desk):
         desk.register()

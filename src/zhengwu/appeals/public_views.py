@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import prefetch_related_objects
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -240,11 +239,17 @@ def rate(request: HttpRequest, number: str) -> HttpResponse:
     return redirect("appeals_public:status", number=appeal.number)
 
 
-@login_required
 @require_GET
 def mine(request: HttpRequest) -> HttpResponse:
-    """我的诉求. Staff find appeals on their work pages; this page is a citizen's own list."""
+    """我的诉求. Staff find appeals on their work pages; this page is a citizen's own list.
+
+    Without an account a citizen tracks an appeal by its number and query code, so a visitor who
+    is not signed in is taken to 查询进度 — never to the staff login (citizen accounts come with
+    the applications work)."""
     user = request.user
+    if not user.is_authenticated:
+        messages.info(request, "请输入工单号和查询码查询您的诉求。")
+        return redirect("appeals_public:track")
     qs = selectors.appeals_visible_to(user) if _citizen_user(user) else Appeal.objects.none()
     page = Paginator(qs.order_by("-created_at", "-id"), 20).get_page(request.GET.get("page"))
     rows = [(a, public_state(a)) for a in page.object_list]

@@ -26,6 +26,7 @@ LINKS: tuple[Link, ...] = (
     Link("办事指南", "catalog:guide_search", "按名称、部门、人生事件查找事项和一件事", public=True),
     Link("一件事一次办", "catalog:bundle_list", "一次告知、一表申请、一套材料、一窗受理", public=True),
     Link("我要反映", "appeals_public:new", "向12345提交诉求，凭工单号和查询码查询进度", public=True),
+    Link("查询进度", "appeals_public:track", "凭工单号和查询码查看诉求办理进度和答复", public=True),
     Link("诉求登记", "appeals:intake", "登记热线、窗口、信件等渠道的诉求", "appeals.register_appeal"),
     Link(
         "派单台", "appeals:dispatch_queue", "待研判、待派单、退单、延期和答复审核", "appeals.dispatch_appeal"
@@ -54,7 +55,6 @@ LINKS: tuple[Link, ...] = (
     Link("人员", "accounts:staff_list", "本部门人员与角色", "accounts.view_user"),
     Link("自然人与法人", "accounts:people", "申请人信息（证件号码脱敏显示）", "accounts.view_citizen"),
     Link("管理后台", "admin:index", "所有数据的维护", "administrator"),
-    Link("接口文档", "swagger-ui", "OpenAPI 3 接口说明", public=True, header=False),
 )
 
 
