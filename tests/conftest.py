@@ -63,7 +63,7 @@ def migration_seeds(request):
     """A transactional test (browser, live server) flushes the database when it ends, taking the
     migrations' seed data with it. Before each such test put back what the migrations seed —
     content types, permissions and role groups, appeal categories and deadline policies, the
-    working-day calendar. Everything here is idempotent.
+    working-day calendar, Open311 service codes. Everything here is idempotent.
 
     This replaces ``serialized_rollback``, which must then not be used: a transactional test
     without it re-creates groups and permissions on its flush (post_migrate), and the next test
@@ -83,6 +83,7 @@ def migration_seeds(request):
     ContentType.objects.clear_cache()
     emit_post_migrate_signal(verbosity=0, interactive=False, db="default")
     importlib.import_module("zhengwu.appeals.migrations.0002_seed_categories_and_policies").seed(apps, None)
+    importlib.import_module("zhengwu.appeals.migrations.0009_open311_services").seed(apps, None)
     if not CalendarYear.objects.exists():
         importlib.import_module("zhengwu.calendar.migrations.0002_seed_2004_2026").seed(apps, None)
 

@@ -18,7 +18,7 @@ KEY_IN_MESSAGE = re.compile(r"的密钥（只显示这一次，请复制后交�
 
 
 def file_with(key: str):
-    Category.objects.filter(name="城市建设和市政管理").update(service_code="CSJS")
+    Category.objects.filter(name="城市建设和市政管理").update(service_code="CSJS", open311_published=True)
     return Client().post(
         "/open311/v2/requests.json",
         {

@@ -135,7 +135,9 @@ class TestIntakeRemovesControlCharacters:
     def test_open311_stores_clean_text(self, db):
         parent, _ = Category.objects.get_or_create(name="城乡建设", parent=None)
         Category.objects.update_or_create(
-            name="城市建设和市政管理", parent=parent, defaults={"service_code": "CSJS", "is_active": True}
+            name="城市建设和市政管理",
+            parent=parent,
+            defaults={"service_code": "CSJS", "is_active": True, "open311_published": True},
         )
         ApiClient.objects.create(name="随手拍", key_hash=hash_api_key(KEY), channel="mobile")
         response = Client().post(

@@ -10,6 +10,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 import requests
+from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 from georeport import GeoReport
@@ -57,7 +58,9 @@ def published(db):
         # get_or_create: a transactional test may run after another one emptied the seeded tree
         top, _ = Category.objects.get_or_create(name=parent, parent=None)
         Category.objects.update_or_create(
-            name=name, parent=top, defaults={"service_code": code, "is_active": code != "YZ"}
+            name=name,
+            parent=top,
+            defaults={"service_code": code, "is_active": code != "YZ", "open311_published": True},
         )
     return codes
 
@@ -99,9 +102,11 @@ class TestDiscoveryAndServices:
             "description": "城乡建设 / 城市建设和市政管理",
             "metadata": False,
             "type": "realtime",
-            "keywords": "城乡建设,城市建设和市政管理",
+            "keywords": lamp["keywords"],
             "group": "城乡建设",
         }
+        # The category's two names, then the seeded keywords (the third level of the classification).
+        assert lamp["keywords"].startswith("城乡建设,城市建设和市政管理,") and "城管执法" in lamp["keywords"]
         root = parse(web.get(f"{ROOT}/services.xml"))
         assert root.tag == "services" and {e.tag for e in root} == {"service"}
         from_xml = {s["service_code"]: s for s in as_dicts(root)}
@@ -350,3 +355,86 @@ def test_the_georeport_client_reads_what_a_plain_form_post_filed(live_server, pu
         GeoReport(base).get_service_definition("NOPE")
     assert info.value.response.status_code == 404
     assert info.value.response.json()[0]["description"] == "没有服务代码为 NOPE 的服务"
+
+
+class TestSeededServiceCodes:
+    """Migration 0009: every seeded category has a stable code and keywords; publishing stays the
+    administrator's switch."""
+
+    def test_every_seeded_category_has_a_stable_unique_code_and_none_is_published(self, db):
+        seeded = Category.objects.filter(parent__isnull=False, parent__parent__isnull=True)
+        codes = list(seeded.values_list("service_code", flat=True))
+        assert len(codes) == 50 and None not in codes and len(set(codes)) == len(codes)
+        lamp = Category.objects.get(parent__name="城乡建设", name="城市建设和市政管理")
+        assert (lamp.service_code, lamp.open311_published) == ("CXJS-02", False)
+        assert "城管执法" in lamp.keywords.split(",")
+        assert Category.objects.get(parent__name="卫生计生", name="其他").service_code == "WSJS-99"
+        assert Client().get(f"{ROOT}/services.json").json() == []
+
+    def test_the_administrator_chooses_what_is_published(self, web, client_key):
+        lamp = Category.objects.get(parent__name="城乡建设", name="城市建设和市政管理")
+        Category.objects.filter(pk=lamp.pk).update(open311_published=True)
+        assert [s["service_code"] for s in web.get(f"{ROOT}/services.json").json()] == ["CXJS-02"]
+        assert file(web, service_code="CXJS-02").status_code == 201
+        Category.objects.filter(pk=lamp.pk).update(open311_published=False)
+        assert web.get(f"{ROOT}/services.json").json() == []
+        refused = file(web, service_code="CXJS-02")
+        assert refused.status_code == 400
+        assert refused.json()[0]["description"] == "service_code 不存在：CXJS-02"
+
+    def test_the_admin_list_shows_and_edits_the_switch(self, client, admin_user):
+        client.force_login(admin_user)
+        html = client.get("/admin/appeals/category/?q=CXJS-02").content.decode()
+        assert "CXJS-02" in html and 'name="form-0-open311_published"' in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_city_serves_the_georeport_client_in_json_and_xml(live_server):
+    """The desk walk found `/open311/v2/services.json` empty on the demo city. Now an outside
+    client lists its services and files with them, in both formats. ``georeport`` 0.3.1 has no
+    filing call, so the request is the spec's form POST to the client's own address, format and
+    api_key; reading it back is the client's again."""
+    call_command("load_demo_city", "--quiet-logins")
+    ApiClient.objects.create(name="随手拍", key_hash=hash_api_key(KEY), channel="mobile")
+    published = Category.objects.filter(open311_published=True, is_active=True).count()
+    assert published == 50
+    base = f"{live_server.url}{ROOT}"
+    for fmt in ("json", "xml"):
+        client = GeoReport(base, api_key=KEY, output_format=fmt)
+        listed = client.get_service_list()
+        assert len(listed) == published
+        lamp = next(s for s in listed if s["service_code"] == "CXJS-02")
+        assert (lamp["service_name"], lamp["group"]) == ("城市建设和市政管理", "城乡建设")
+        assert "城管执法" in lamp["keywords"].split(",")
+        assert {s["group"] for s in listed} == {
+            "城乡建设",
+            "环境保护",
+            "交通运输",
+            "教育文体",
+            "劳动和社会保障",
+            "商贸旅游",
+            "卫生计生",
+        }
+        assert client.get_service_definition("HJBH-02")["service_code"] == "HJBH-02"
+
+        posted = requests.post(
+            f"{client.root_address}/requests.{client.output_format}",
+            data={
+                "api_key": client.api_key,
+                "service_code": "HJBH-02",
+                "description": f"滨河路工地夜间施工噪音扰民（{fmt}）\n每天打桩到凌晨。",
+                "address_string": "西湖区滨河路",
+                "phone": "13900000088",
+            },
+            timeout=10,
+        )
+        assert posted.status_code == 201, posted.text
+        if fmt == "json":
+            number = posted.json()[0]["service_request_id"]
+        else:
+            number = ET.fromstring(posted.content).findtext("request/service_request_id")  # noqa: S314
+        one = client.get_service_request(number)
+        one = one[0] if isinstance(one, list) else one
+        assert (one["service_request_id"], one["service_code"], one["status"]) == (number, "HJBH-02", "open")
+        appeal = Appeal.objects.get(number=number)
+        assert appeal.category.service_code == "HJBH-02" and appeal.channel == "mobile"

@@ -73,9 +73,11 @@ def _who(event: AppealEvent) -> str:
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "department", "order", "is_active"]
-    list_filter = ["is_active", "parent"]
-    search_fields = ["name", "parent__name"]
+    list_display = ["__str__", "department", "order", "is_active", "service_code", "open311_published"]
+    # Which services Open311 offers is the administrator's choice, made in the list.
+    list_editable = ["open311_published"]
+    list_filter = ["is_active", "open311_published", "parent"]
+    search_fields = ["name", "parent__name", "service_code"]
     autocomplete_fields = ["parent", "department"]
 
 

@@ -26,3 +26,16 @@ def load_demo_category_departments() -> None:
             Category.objects.filter(parent__isnull=True, name=category, department__isnull=True).update(
                 department=departments[name]
             )
+
+
+def publish_demo_services() -> int:
+    """The demo city publishes every active category with a service code in Open311 (migration
+    0009 gives the seeded ones stable codes), so that an outside client can list and file at once.
+    Only on a desk where nothing is published yet: an administrator's choice is never undone.
+    Returns how many were published."""
+    if Category.objects.filter(open311_published=True).exists():
+        return 0
+    coded = Category.objects.filter(is_active=True, parent__isnull=False, service_code__isnull=False).exclude(
+        service_code=""
+    )
+    return coded.update(open311_published=True)

@@ -83,7 +83,20 @@ class Category(models.Model):
         null=True,
         blank=True,
         unique=True,
-        help_text="对外公布的 service_code，为空则不在 Open311 中提供",
+        help_text="稳定的对外 service_code（预置分类已编好，如 CXJS-02），外部系统按它报送，请勿随意更改",
+    )
+    # Publishing stays the administrator's choice, apart from the code: a code is stable, whether
+    # the city accepts that kind of request from outside systems is policy.
+    open311_published = models.BooleanField(
+        "在 Open311 中公布",
+        default=False,
+        help_text="勾选且有服务代码的启用分类，才出现在 /open311/v2/services 中并可由外部系统报送",
+    )
+    keywords = models.CharField(
+        "Open311 关键词",
+        max_length=300,
+        blank=True,
+        help_text="以逗号分隔，帮助外部系统找到本服务（GeoReport v2 的 keywords）",
     )
 
     class Meta:

@@ -1,8 +1,10 @@
 """Open311 GeoReport v2 at /open311/v2/ (http://wiki.open311.org/GeoReport_v2), so that existing
 civic-issue clients can file and follow appeals.
 
-- Services are the active appeal categories that have a ``service_code``; ``group`` is the parent
-  category. They take no extra attributes (``metadata`` false).
+- Services are the active appeal categories that have a ``service_code`` and that an administrator
+  chose to publish (``open311_published``); the seeded categories come with stable codes
+  (migration 0009), ``keywords`` are the category's own (else its two names), ``group`` is the
+  parent category. They take no extra attributes (``metadata`` false).
 - POST requests needs the ``api_key`` of an active ApiClient; the appeal is filed on the client's
   channel as 求助 (a request to put something right — potholes, lights, rubbish — is help asked of
   the government, not a complaint about an official), titled with the description's first line,
@@ -46,7 +48,7 @@ from .workflow import OPEN_STATES, AppealState
 app_name = "open311"
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
-CHANGESET = "2026-11-22T00:00:00+08:00"  # when this endpoint's behaviour last changed
+CHANGESET = "2026-12-04T00:00:00+08:00"  # when this endpoint's behaviour last changed
 MAX_RESULTS = 1000
 DEFAULT_SPAN = timedelta(days=90)
 MIN_YEAR, MAX_YEAR = 1900, 9000  # what start_date / end_date may name
@@ -97,7 +99,7 @@ def endpoint(*methods: str) -> Callable[[View], View]:
 
 def _service_categories() -> QuerySet[Category]:
     return (
-        Category.objects.filter(is_active=True, service_code__isnull=False)
+        Category.objects.filter(is_active=True, open311_published=True, service_code__isnull=False)
         .exclude(service_code="")
         .select_related("parent")
         .order_by("parent__order", "parent__name", "order", "name")
@@ -112,9 +114,17 @@ def _service(category: Category) -> dict[str, Any]:
         "description": f"{parent.name} / {category.name}" if parent else category.name,
         "metadata": False,
         "type": "realtime",
-        "keywords": ",".join(n for n in (parent.name if parent else "", category.name) if n),
+        "keywords": _keywords(category),
         "group": parent.name if parent else category.name,
     }
+
+
+def _keywords(category: Category) -> str:
+    """GeoReport v2 ``keywords``: a comma-separated list, without spaces or empty items."""
+    parent = category.parent
+    names = [parent.name if parent else "", category.name]
+    own = category.keywords.replace("，", ",").split(",") if category.keywords else []
+    return ",".join(dict.fromkeys(k.strip() for k in [*names, *own] if k.strip()))
 
 
 class ServiceIndex:

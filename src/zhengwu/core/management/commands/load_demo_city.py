@@ -12,7 +12,7 @@ from django.db import transaction
 
 from zhengwu.accounts import demo as accounts_demo
 from zhengwu.accounts.roles import ROLE_BY_CODE
-from zhengwu.appeals.demo import load_demo_category_departments
+from zhengwu.appeals.demo import load_demo_category_departments, publish_demo_services
 from zhengwu.appeals.knowledge import load_demo_knowledge
 from zhengwu.catalog import demo as catalog_demo
 from zhengwu.org import demo as org_demo
@@ -35,6 +35,7 @@ class Command(BaseCommand):
         catalog_demo.load_demo_catalog(departments=departments)
         load_demo_knowledge()
         load_demo_category_departments()  # triage suggestions name a department
+        publish_demo_services()  # Open311 clients can list and file
         triage_demo.load_demo_dispatch_rules()
         triage_demo.load_demo_hot_issues()  # planted repeated matters, then the 30-day snapshot
         if options["quiet_logins"]:
