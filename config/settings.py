@@ -83,6 +83,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "zhengwu.api.middleware.ApiErrorFormatMiddleware",  # outermost: API clients never get HTML
+    "zhengwu.core.middleware.RequestSizeLimitMiddleware",  # before anything reads the body
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -235,6 +236,11 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+# The largest request body, files included, refused with 413 before it is read (core.middleware):
+# three 5 MB attachments and the form fit; 0 turns the check off.
+REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=20 * 1024 * 1024)
+# A form sent from an expired page gets a Chinese page that says what to do (web.errors).
+CSRF_FAILURE_VIEW = "zhengwu.web.errors.csrf_failure"
 
 TASKS = {
     "default": {

@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from zhengwu.accounts.urls import auth_urlpatterns
 
@@ -7,7 +9,15 @@ admin.site.site_header = "政务服务平台 管理后台"
 admin.site.site_title = "政务服务平台"
 admin.site.index_title = "数据管理"
 
+# Chinese pages in the site's layout; 500 (and 503 when the database is down) are static.
+handler400 = "zhengwu.web.errors.bad_request"
+handler403 = "zhengwu.web.errors.permission_denied"
+handler404 = "zhengwu.web.errors.page_not_found"
+handler500 = "zhengwu.web.errors.server_error"
+
 urlpatterns = [
+    # Browsers ask for /favicon.ico on their own (e.g. for a JSON page); the pages link the SVG.
+    path("favicon.ico", RedirectView.as_view(url=static("web/favicon.svg"), permanent=True)),
     path("admin/", admin.site.urls),
     path("api/", include("zhengwu.api.urls")),
     path("accounts/", include(auth_urlpatterns)),
