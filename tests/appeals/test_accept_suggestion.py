@@ -198,3 +198,11 @@ class TestRepeatThreshold:
             address="东城区城关街道",
         )
         assert fumes.number in html
+
+
+def test_a_keyword_of_the_classification_names_the_second_level(client, desk: Desk):
+    """The seeded keywords (third level) point to a second level: 物业服务 → 住房保障与房地产."""
+    DispatchRule.objects.create(category="城乡建设", keywords="物业", department=desk.lead_dept)
+    appeal = desk.register(title="物业不作为", body="小区物业服务很差，垃圾没人清理，业主多次反映无果。")
+    box = detail(client, desk.dispatcher, appeal).split('id="triage-suggestion"')[1]
+    assert "城乡建设</b> / 住房保障与房地产" in box and "内容提到“物业服务”" in box

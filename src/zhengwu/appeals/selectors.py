@@ -47,8 +47,9 @@ def assignments_for_department(department_id: int) -> QuerySet[Assignment]:
 
 def second_levels(first_levels: list[str], text: str) -> dict[str, tuple[Category, str]]:
     """For each first-level category the triage suggestion names, the second level to propose
-    with it and why, until the model itself answers at the second level: one named in the text,
-    else the one dispatchers chose most often under that first level, else its “其他”. Two queries."""
+    with it and why, until the model itself answers at the second level: one named in the text (by
+    its name or one of its keywords, the classification's third level), else the one dispatchers
+    chose most often under that first level, else its “其他”. Two queries."""
     kids: dict[str, list[Category]] = {}
     for c in Category.objects.filter(
         is_active=True, parent__name__in=first_levels, parent__parent__isnull=True, parent__is_active=True
@@ -62,10 +63,16 @@ def second_levels(first_levels: list[str], text: str) -> dict[str, tuple[Categor
     )
     out: dict[str, tuple[Category, str]] = {}
     for name, children in kids.items():
-        named = [c for c in children if c.name != "其他" and c.name in text]
+        named = [
+            (term, c)
+            for c in children
+            if c.name != "其他"
+            for term in (c.name, *(k.strip() for k in c.keywords.split(",")))
+            if len(term) >= 2 and term in text
+        ]
         if named:
-            best = max(named, key=lambda c: len(c.name))
-            out[name] = (best, f"内容提到“{best.name}”")
+            term, best = max(named, key=lambda tc: len(tc[0]))
+            out[name] = (best, f"内容提到“{term}”")
             continue
         counted = [c for c in children if used.get(c.pk)]
         if counted:
