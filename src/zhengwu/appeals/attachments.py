@@ -128,15 +128,33 @@ def save_attachments(*, appeal: Appeal, files: Iterable[Any], purpose: str, by: 
                 purpose=purpose,
                 uploaded_by=uploader,
             )
-            attachment.file.save(c.name, File(c.file, name=c.name), save=False)
+            _write(attachment, c)
             saved.append(attachment)
             attachment.save()
-    except Exception:
+    except BaseException:
         # The rows roll back with the transaction; the files on disk must go by hand.
         for attachment in saved:
             attachment.file.delete(save=False)
         raise
     return saved
+
+
+def _write(attachment: Attachment, checked: Checked) -> None:
+    """Write one file. Storage does not remove what it wrote when writing fails half-way (a full
+    disk, a storage error): the name is chosen here, so the partial file can be removed here."""
+    field = attachment.file.field
+    storage = attachment.file.storage
+    name = storage.get_available_name(
+        field.generate_filename(attachment, checked.name), max_length=field.max_length
+    )
+    try:
+        attachment.file.name = storage.save(
+            name, File(checked.file, name=checked.name), max_length=field.max_length
+        )
+    except BaseException:
+        if storage.exists(name):
+            storage.delete(name)
+        raise
 
 
 def delete_files_on_rollback(attachments: Sequence[Attachment]) -> None:

@@ -8,6 +8,7 @@ their own format with the same status."""
 
 from __future__ import annotations
 
+import errno
 import logging
 import sys
 from typing import Any
@@ -26,8 +27,11 @@ RETRY_AFTER_SECONDS = 120
 
 
 def database_unavailable(exc: BaseException | None) -> bool:
+    """The database — or the disk under it and the uploads — cannot serve us now."""
     while exc is not None:
         if isinstance(exc, UNAVAILABLE_ERRORS):
+            return True
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EROFS, errno.EDQUOT):
             return True
         exc = exc.__cause__ or exc.__context__
     return False
