@@ -44,6 +44,7 @@ class User(AbstractUser):
         permissions = [
             ("view_all_departments", "可查看所有部门的人员与数据"),
             ("view_personal_data", "可查看完整的身份证号和手机号"),
+            ("use_admin", "可进入管理后台（管理员角色）"),
         ]
 
     def __str__(self) -> str:

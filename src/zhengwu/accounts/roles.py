@@ -133,21 +133,17 @@ ROLES: tuple[Role, ...] = (
 ROLE_BY_CODE = {r.code: r for r in ROLES}
 ROLE_BY_NAME = {r.name: r for r in ROLES}
 ADMIN = ROLE_BY_CODE["admin"]
+USE_ADMIN = "accounts.use_admin"  # in the admin role through accounts.*; no other role has it
 
 
 def is_administrator(user: Any) -> bool:
-    """The Django admin (管理后台) is for administrators: the 管理员 role or a superuser. Every other
-    role works in the pages, which scope what it sees; ``is_staff`` only tells staff from citizens
-    (docs/adr/0007-admin-is-for-administrators.md)."""
+    """The Django admin (管理后台) is for administrators: the 管理员 role (the only one holding
+    accounts.use_admin) or a superuser. Every other role works in the pages, which scope what it
+    sees; ``is_staff`` only tells staff from citizens (docs/adr/0007-admin-is-for-administrators.md).
+    A permission rather than a group lookup: the page already loaded the user's permissions."""
     if not (user is not None and getattr(user, "is_authenticated", False) and user.is_active):
         return False
-    if user.is_superuser:
-        return True
-    cached = getattr(user, "_zhengwu_is_administrator", None)
-    if cached is None:
-        cached = user.groups.filter(name=ADMIN.name).exists()
-        user._zhengwu_is_administrator = cached
-    return bool(cached)
+    return bool(user.is_superuser or user.has_perm(USE_ADMIN))
 
 
 def _resolve(spec: str) -> list[Permission]:
