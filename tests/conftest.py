@@ -26,6 +26,22 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def shared_cache_starts_empty(request, settings):
+    """Lock-out and throttle counters live in the shared cache. In the database cache a test's
+    counts roll back with it, except in a transactional test; in Redis (CACHE_URL) they outlive
+    every test. Either way each test starts from no counts."""
+    backend = settings.CACHES["default"]["BACKEND"]
+    marker = request.node.get_closest_marker("django_db")
+    if backend.endswith("DatabaseCache"):
+        if not (marker and marker.kwargs.get("transaction")):
+            return
+        request.getfixturevalue("transactional_db")
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def department(db):
     return DepartmentFactory()
