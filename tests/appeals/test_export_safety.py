@@ -116,6 +116,10 @@ class TestIntakeRemovesControlCharacters:
             "幸福路3号",
         )
 
+    def test_the_operator_intake_form_says_so(self, client, desk):
+        client.force_login(desk.operator)
+        assert "不可见的控制字符会被自动去除" in client.get(reverse("appeals:intake")).content.decode()
+
     def test_the_api_stores_clean_text(self, db):
         ApiClient.objects.create(name="掌上办App", key_hash=hash_api_key(KEY), channel="mobile")
         api = APIClient()
