@@ -23,9 +23,10 @@ from zhengwu.appeals.workflow import AppealState as S
 
 from .conftest import Desk, refresh
 
+SYSTEM = getattr(services, "SYSTEM", None)  # the periodic urging job acts as the system
 pytestmark = pytest.mark.django_db
 
-NUMBER = re.compile(r"ZW-\d{8}-\d{6}")  # the 工单号 is what people quote, not a code to translate
+NUMBER = re.compile(r"[A-Z0-9]+-\d{8}-\d{6}")  # the 工单号 is what people quote, not a code to translate
 
 
 class Timeline(HTMLParser):
@@ -64,13 +65,13 @@ def every_kind_of_event(desk: Desk) -> list[Appeal]:
     full = desk.reach(S.TRIAGED)
     services.dispatch(appeal=full, lead=desk.lead_dept, co_handlers=[desk.co_dept], by=desk.dispatcher)
     lead, co = desk.lead(full), desk.co(full)
-    services.urge(assignment=lead, threshold="sign-yellow")
-    services.urge(assignment=lead, threshold="sign-red")
+    services.urge(assignment=lead, threshold="sign-yellow", by=SYSTEM)
+    services.urge(assignment=lead, threshold="sign-red", by=SYSTEM)
     services.urge(assignment=lead, threshold="manual-1796399735", by=desk.supervisor)
     services.sign(assignment=co, by=desk.co_handler)
     services.submit_contribution(assignment=co, text="路面由我局配合封闭施工。", by=desk.co_handler)
     services.sign(assignment=lead, by=desk.lead_handler)
-    services.urge(assignment=lead, threshold="handle-yellow")
+    services.urge(assignment=lead, threshold="handle-yellow", by=SYSTEM)
     ext = services.request_extension(
         assignment=lead,
         reason="需协调施工单位",

@@ -16,6 +16,7 @@ from zhengwu.catalog.models import Bundle, ServiceItem
 from ..conftest import PASSWORD
 from ..factories import UserFactory
 
+SYSTEM = getattr(services, "SYSTEM", None)  # the periodic urging job acts as the system
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 390, "height": 844}
@@ -64,7 +65,7 @@ def handled_appeal(handler: User) -> Appeal:
     """Dispatched, urged automatically and by hand, signed and noted: a page with a real timeline."""
     appeal = dispatched_appeal(handler, "幸福路与民主路交叉口井盖缺失")
     lead = appeal.assignments.get(role="lead")
-    services.urge(assignment=lead, threshold="sign-yellow")
+    services.urge(assignment=lead, threshold="sign-yellow", by=SYSTEM)
     services.urge(assignment=lead, threshold="manual-1796399735", by=User.objects.get(username="supervisor"))
     services.sign(assignment=lead, by=handler)
     services.add_note(appeal=appeal, text="已联系市政养护单位，明日上午到场更换井盖。", by=handler)
@@ -152,3 +153,53 @@ def test_typing_on_intake_aborts_no_request(live_server, page, screenshot):
     assert asked, "the assist was never asked"
     assert "%E5%B9%B8%E7%A6%8F%E8%B7%AF%E8%B7%AF%E7%81%AF%E4%B8%8D%E4%BA%AE" in asked[-1]  # the last title
     screenshot(page, "intake-typed")
+
+
+def test_the_full_list_fits_a_1366_screen_without_wrapping_numbers_or_states(live_server, page, screenshot):
+    """全部诉求 at 1366 px: all eleven columns on screen, 工单号, 状态, dates, 是否解决 and 满意度
+    each on one line, and a closed appeal still names its lead department."""
+    call_command("load_demo_city", "--quiet-logins")
+    handler = User.objects.get(username="handler")
+    dispatcher = User.objects.get(username="dispatcher")
+    callback = User.objects.get(username="callback")
+    closed = dispatched_appeal(handler, "幸福路与民主路交叉口井盖缺失，夜间行人多次跌倒")
+    services.sign(assignment=closed.assignments.get(role="lead"), by=handler)
+    services.submit_reply(appeal=closed, text="已更换井盖。", by=handler)
+    services.approve_reply(appeal=closed, by=dispatcher)
+    services.record_callback(
+        appeal=Appeal.objects.get(pk=closed.pk), reached=True, solved="partly", satisfaction=3, by=callback
+    )
+    for title in ("民主路人行道地砖松动", "东城区幸福小区二期地下车库入口积水严重，车辆无法通行"):
+        dispatched_appeal(handler, title)
+    page.set_viewport_size(DESK)
+    login(page, live_server.url, "dispatcher", DEMO_PASSWORD)
+    page.goto(f"{live_server.url}/appeals/")
+    page.wait_for_selector("#appeal-list")
+    screenshot(page, "desk-1366-appeal-list")
+    layout = page.evaluate(
+        """() => {
+          const table = document.getElementById('appeal-list');
+          const main = document.querySelector('main');
+          const lineHeight = c => parseFloat(getComputedStyle(c).lineHeight) || 20;
+          const wrapped = [...table.querySelectorAll('td.nowrap')]
+            .filter(c => [...c.childNodes].some(n => {
+              if (n.nodeType !== 3 || !n.textContent.trim()) return false;
+              const r = document.createRange(); r.selectNodeContents(n);
+              return r.getClientRects().length > 1;
+            }) || c.scrollWidth > c.clientWidth + 1)
+            .map(c => c.textContent.trim());
+          return {
+            tableRight: table.getBoundingClientRect().right,
+            mainRight: main.getBoundingClientRect().right - parseFloat(getComputedStyle(main).paddingRight),
+            scroll: document.documentElement.scrollWidth, width: window.innerWidth, wrapped,
+            heads: [...table.querySelectorAll('th')].filter(h => h.getClientRects().length && h.offsetHeight > 2 * lineHeight(h)).map(h => h.textContent),
+          };
+        }"""
+    )
+    assert layout["scroll"] <= layout["width"], layout
+    assert layout["tableRight"] <= layout["mainRight"] + 1, layout
+    assert not layout["wrapped"], layout
+    assert not layout["heads"], layout
+    row = page.locator(f"#appeal-list tr[data-appeal='{closed.pk}']")
+    assert handler.department.name in row.inner_text()
+    assert "部分解决" in row.inner_text() and "基本满意" in row.inner_text()

@@ -58,7 +58,7 @@ from .forms import (
     VersionForm,
     show_error,
 )
-from .models import Appeal, AppealType, Assignment, Category, Extension
+from .models import Appeal, AppealType, Assignment, Category, Extension, Satisfaction, Solved
 from .selectors import appeals_visible_to, second_levels
 from .timeline import staff_timeline
 from .workflow import ACTIONS, AppealState, AssignmentState, allowed_from
@@ -109,6 +109,26 @@ class AppealRow:
     def light_label(self) -> str:
         return LIGHT_LABELS[self.light]
 
+    @property
+    def solved_label(self) -> str:
+        """是否解决 at the latest callback that reached the citizen (``with_callback_result``)."""
+        code = getattr(self.appeal, "callback_solved", None)
+        return str(Solved(code).label) if code in Solved.values else ""
+
+    @property
+    def satisfaction_label(self) -> str:
+        code = getattr(self.appeal, "callback_satisfaction", None)
+        return str(Satisfaction(code).label) if code in Satisfaction.values else ""
+
+
+def _lead_of(appeal: Appeal) -> Assignment | None:
+    """The lead assignment a list shows: the current one (``worklists.with_lead``, kept after
+    closure) where the list prefetched it, otherwise the open one."""
+    leads = getattr(appeal, "leads", None)
+    if leads is not None:
+        return leads[-1] if leads else None
+    return next(iter(getattr(appeal, "open_leads", [])), None)
+
 
 def _appeal_rows(appeals: list[Appeal], user: User, lights: Lights) -> list[AppealRow]:
     """Lists always mask the phone; the full number is on the detail page for those who call."""
@@ -117,7 +137,7 @@ def _appeal_rows(appeals: list[Appeal], user: User, lights: Lights) -> list[Appe
             a,
             Reporter.of(a, user),
             lights.appeal(a),
-            next(iter(getattr(a, "open_leads", [])), None),
+            _lead_of(a),
         )
         for a in appeals
     ]
@@ -471,9 +491,12 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     lights = Lights()
     qs, form, params = _filtered(request, user, lights.now)
+    refused = form.strict_errors()
+    if refused:
+        qs = qs.none()
     sort = worklists.SORTS.get(params.get("sort") or "new", worklists.SORTS["new"])
     page = worklists.keyset(
-        worklists.with_open_lead(qs),
+        worklists.with_callback_result(worklists.with_lead(qs)),
         field=sort.field,
         descending=sort.descending,
         nullable=sort.nullable,
@@ -484,19 +507,23 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "rows": _appeal_rows(page.rows, user, lights),
         "department_filter": not worklists.department_scoped(user),
+        "refused": refused,
         **_page_context(page),
     }
-    return render(request, "appeals/list.html", context)
+    return render(request, "appeals/list.html", context, status=400 if refused else 200)
 
 
 @login_required
 @permission_required(P_VIEW, raise_exception=True)
-def list_export(request: HttpRequest) -> FileResponse:
+def list_export(request: HttpRequest) -> HttpResponse | FileResponse:
     """The list's filters as .xlsx: masked phones, no reporter of a confidential appeal for a
-    department, and only what the user may see."""
+    department, and only what the user may see. A refused date range answers with the list page
+    and its reason (400), not with a workbook of the wrong appeals."""
     user = _user(request)
     lights = Lights()
-    qs, _, params = _filtered(request, user, lights.now)
+    qs, form, params = _filtered(request, user, lights.now)
+    if form.strict_errors():
+        return appeal_list(request)
     sort = worklists.SORTS.get(params.get("sort") or "new", worklists.SORTS["new"])
     ordered = qs.order_by(f"{'-' if sort.descending else ''}{sort.field}", "-id" if sort.descending else "id")
     data = exports.appeals_workbook(

@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, Generic, TypeVar
 
 from django.conf import settings
-from django.db.models import Case, Count, Exists, F, Model, OuterRef, Q, QuerySet, When
+from django.db.models import Case, Count, Exists, F, Model, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 from django.db.models.fields import DateTimeField
 from django.utils import timezone
 
@@ -24,7 +24,7 @@ from zhengwu.core.errors import DomainError
 from zhengwu.org.models import Department
 
 from . import board, privacy
-from .models import LONG_OVERDUE_STATES, OPEN_ASSIGNMENT_STATES, Appeal, Assignment, Extension
+from .models import LONG_OVERDUE_STATES, OPEN_ASSIGNMENT_STATES, Appeal, Assignment, Callback, Extension
 from .selectors import light
 from .services import PHONE
 from .workflow import HANDLING_STATES, OPEN_STATES, AppealState, AssignmentState
@@ -262,6 +262,13 @@ def filter_appeals(
         qs = qs.filter(state__in=OPEN_STATES)
     if params.get("red"):
         qs = qs.filter(red_listed=True)
+    # 登记日期 from … to …, whole days in the local time zone (the index on created_at serves it)
+    registered_from: date | None = params.get("registered_from")
+    registered_to: date | None = params.get("registered_to")
+    if registered_from is not None:
+        qs = qs.filter(created_at__gte=_day_start(registered_from))
+    if registered_to is not None:
+        qs = qs.filter(created_at__lt=_day_start(registered_to + timedelta(days=1)))
     department = params.get("department")
     if department is not None or params.get("overdue"):
         cond = Q(appeal=OuterRef("pk"))
@@ -353,6 +360,37 @@ def with_open_lead(qs: QuerySet[Appeal]) -> QuerySet[Appeal]:
             to_attr="open_leads",
         )
     )
+
+
+def with_lead(qs: QuerySet[Appeal]) -> QuerySet[Appeal]:
+    """Prefetch each appeal's lead assignments that still count — open or done, not those
+    replaced by 改派 — oldest first, as ``leads``: the last is the lead department, also once the
+    appeal is closed (``with_open_lead`` forgets it then)."""
+    return qs.prefetch_related(
+        Prefetch(
+            "assignments",
+            queryset=Assignment.objects.filter(
+                role=Assignment.Role.LEAD, state__in=[*OPEN_ASSIGNMENT_STATES, AssignmentState.DONE]
+            )
+            .select_related("department")
+            .order_by("created_at", "id"),
+            to_attr="leads",
+        )
+    )
+
+
+def with_callback_result(qs: QuerySet[Appeal]) -> QuerySet[Appeal]:
+    """Annotate the latest 回访 that reached the citizen: ``callback_solved`` (是否解决) and
+    ``callback_satisfaction`` (满意度); both None before any. Two subqueries, no query per row."""
+    latest = Callback.objects.filter(appeal=OuterRef("pk"), reached=True).order_by("-at", "-id")
+    return qs.annotate(
+        callback_solved=Subquery(latest.values("solved")[:1]),
+        callback_satisfaction=Subquery(latest.values("satisfaction")[:1]),
+    )
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
 
 
 def red_list(limit: int = 50) -> list[Appeal]:
