@@ -163,6 +163,7 @@ def test_closing_cancels_shares_nobody_signed(desk):
     services.sign(assignment=desk.lead(appeal), by=desk.lead_handler)
     services.submit_reply(appeal=refresh(appeal), text="路面已修复。", by=desk.lead_handler)
     services.approve_reply(appeal=refresh(appeal), by=desk.dispatcher)
+    services.record_callback(appeal=refresh(appeal), reached=False, by=desk.callback)
     services.close(appeal=refresh(appeal), note="多次回访未接通，按规定办结", by=desk.callback)
     states = dict(refresh(appeal).assignments.values_list("role", "state"))
     assert states == {"lead": "done", "co": "cancelled"}

@@ -193,7 +193,7 @@ def test_the_dispatcher_sees_dispatch_on_a_triaged_appeal(desk, client):
         (S.REGISTERED, "operator", {"triage", "merge"}),
         (S.RETURNED, "dispatcher", {"redispatch", "reject_return"}),
         (S.REPLY_REVIEW, "dispatcher", {"approve_reply", "rework_reply"}),
-        (S.REPLIED, "callback", {"callback", "close"}),
+        (S.REPLIED, "callback", {"callback"}),  # 办结 only after a callback that failed
         (S.CLOSED, "dispatcher", {"archive"}),
         (S.IN_PROGRESS, "supervisor", {"urge", "supervise"}),
         (S.ARCHIVED, "dispatcher", set()),
@@ -204,6 +204,12 @@ def test_only_the_allowed_actions_are_offered(desk, client, state, role, expecte
     appeal = desk.reach(state)
     html = page(client, getattr(desk, role), detail(appeal)).content.decode()
     assert offered(html) == expected
+
+
+def test_close_is_offered_once_a_callback_could_not_reach_the_citizen(desk, client):
+    appeal = desk.reach(S.REPLIED)
+    services.record_callback(appeal=appeal, reached=False, note="电话无人接听", by=desk.callback)
+    assert offered(page(client, desk.callback, detail(appeal)).content.decode()) == {"callback", "close"}
 
 
 def test_a_consultation_may_be_answered_on_the_spot_from_the_detail(desk, client):

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from zhengwu.appeals import services
-from zhengwu.appeals.models import Assignment, Extension, HandlingMode
+from zhengwu.appeals.models import Appeal, AppealType, Assignment, Extension, HandlingMode
 from zhengwu.appeals.workflow import ACTIONS, AppealState, allowed_from
 from zhengwu.core.errors import Conflict
 
@@ -35,7 +35,9 @@ def perform(action, appeal, desk, allowed):
         services.triage(
             appeal=appeal, category=desk.category, handling_mode=HandlingMode.DISPATCH, by=desk.dispatcher
         )
-    elif action == "answer":
+    elif action == "answer":  # 咨询导办 is for consultations (a rule of its own, tested in test_rules)
+        Appeal.objects.filter(pk=appeal.pk).update(appeal_type=AppealType.CONSULTATION)
+        appeal.appeal_type = AppealType.CONSULTATION
         services.answer_directly(appeal=appeal, answer="请携带身份证办理。", by=desk.operator)
     elif action == "merge":
         services.merge(appeal=appeal, into=desk.register(title="原工单"), by=desk.operator)
@@ -96,12 +98,15 @@ def perform(action, appeal, desk, allowed):
         services.record_callback(
             appeal=appeal, reached=True, solved="solved", satisfaction=2, by=desk.callback
         )
-    elif action == "close":
-        services.close(appeal=appeal, note="三次未联系上，按规定办结", by=desk.callback)
+    elif action == "close":  # 办结 without a satisfied callback follows a callback that failed
+        if allowed:
+            services.record_callback(appeal=appeal, reached=False, note="电话无人接听", by=desk.callback)
+        services.close(appeal=refresh(appeal), note="三次未联系上，按规定办结", by=desk.callback)
     elif action == "archive":
         services.archive(appeal=appeal, by=desk.dispatcher)
-    elif action == "urge":
-        services.urge(assignment=lead, threshold="manual", by=desk.supervisor)
+    elif action == "urge":  # an open share: a returned one waits for the dispatcher, not for urging
+        share = lead if lead.state in ("pending", "signed") else co
+        services.urge(assignment=share, threshold="manual", by=desk.supervisor)
     elif action == "supervise":
         services.supervise(
             appeal=appeal, department=desk.lead_dept, note="请加快办理", days=2, by=desk.supervisor

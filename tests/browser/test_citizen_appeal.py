@@ -48,7 +48,7 @@ def test_citizen_files_tracks_and_rates_an_appeal(live_server, page, console, sc
     page.wait_for_selector("h1:has-text('我要反映')")
     screenshot(page, "citizen-01-form")
 
-    page.check("input[name=appeal_type][value=help]")
+    page.check("input[name=appeal_type][value=consultation]")  # answered on the spot below (咨询导办)
     page.fill("#id_title", "幸福路路灯不亮")
     page.fill("#id_body", "幸福路38号附近的路灯已经一周不亮，晚上行人很不安全，请尽快修复。")
     page.fill("#id_address", "东城区幸福路38号")

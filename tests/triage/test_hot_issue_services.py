@@ -45,12 +45,11 @@ def test_finds_exactly_the_three_planted_issues(planted, make_user):
         by=operator,
     )
     appeals.merge(appeal=repeat, into=planted.by_key["s1"], by=operator)
-    appeals.register_appeal(
-        channel=Channel.PROACTIVE,
-        appeal_type="suggestion",
+    appeals.register_proactive_task(
         title="【主动治理】A3区青松苑小区下水道堵塞",
         body="A3区青松苑小区门口下水道堵塞，污水漫到路面，请排查疏通。",
-        by=operator,
+        address="A3区青松苑小区",
+        by=make_user("dispatcher"),
     )
 
     issues = services.refresh_hot_issues(**last_30_days())

@@ -334,14 +334,9 @@ class AppealDetailSerializer(AppealListSerializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_allowed_actions(self, appeal: Appeal) -> list[str]:
-        user = self.context.get("user")
-        if user is None:
-            return []
-        return [
-            code
-            for code, spec in ACTIONS.items()
-            if spec.moves.get(AppealState(appeal.state)) and user.has_perm(spec.permission)
-        ]
+        from .services import available_actions  # the services import this module's helpers
+
+        return available_actions(appeal, self.context.get("user"))
 
 
 class AppealCreatedSerializer(serializers.Serializer[Any]):

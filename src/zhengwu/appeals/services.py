@@ -72,6 +72,77 @@ def _lock(appeal: Appeal, expected_version: int | None) -> Appeal:
     return locked
 
 
+class SystemActor:
+    """The platform itself, acting on a use case's authority: the periodic urging, and the triage
+    and dispatch of a 主动治理任务 created by someone whose role may not triage. It passes the role
+    and department checks and is recorded as nobody (``actor`` None, shown as 系统). Every other
+    change names the person who made it: ``by=None`` is refused, never waved through."""
+
+    is_authenticated = True
+    is_active = True
+    is_staff = True
+    is_superuser = False
+    pk = id = None
+    department_id = None
+
+    def has_perm(self, perm: str, obj: Any = None) -> bool:
+        return True
+
+    def __str__(self) -> str:
+        return "系统"
+
+
+SYSTEM = SystemActor()
+
+
+def _person(by: Any) -> Any:
+    """What the rows and events store as the actor: the user, or None for the system."""
+    return None if by is SYSTEM else by
+
+
+def _callback_attempted(appeal: Appeal) -> bool:
+    """A callback that did not reach the citizen since the reply was sent (办结 without a
+    satisfied callback is for a citizen who cannot be reached, not a way around 回访)."""
+    tries = appeal.callbacks.filter(reached=False)
+    if appeal.replied_at is not None:
+        tries = tries.filter(at__gte=appeal.replied_at)
+    return tries.exists()
+
+
+def _rule(action: str, appeal: Appeal) -> DomainError | None:
+    """The rules of one action beyond the transition table and the role, on the appeal itself."""
+    if action == "answer" and appeal.appeal_type != AppealType.CONSULTATION:
+        return DomainError(
+            "只有咨询类诉求可以咨询导办（直接答复办结）；"
+            f"此件为“{AppealType(appeal.appeal_type).label}”，请研判后派单",
+            field="appeal_type",
+        )
+    if action == "close" and not _callback_attempted(appeal):
+        return DomainError(
+            "办结前须先回访；多次联系不上诉求人时，先记录“回访未联系上”，再办结", field="callback"
+        )
+    return None
+
+
+def _may(action: str, appeal: Appeal, by: Any, *, assignment: Assignment | None = None) -> None:
+    """Refuse what the transition table, the actor's role and department, or the action's own rules
+    do not allow. The one check both the services (through ``_check``) and ``available_actions``
+    make, so that what a page or the API offers is what a service accepts."""
+    spec = ACTIONS[action]
+    if not allowed_from(action, appeal.state):
+        raise Conflict(f"当前状态为“{AppealState(appeal.state).label}”，不能{spec.label}", field="state")
+    if by is None or not getattr(by, "is_authenticated", False):
+        raise NotAllowed(f"请登录后再{spec.label}")
+    if by is not SYSTEM:
+        if not by.has_perm(spec.permission):
+            raise NotAllowed(f"您的角色不能{spec.label}")
+        if spec.department_action and (assignment is None or by.department_id != assignment.department_id):
+            raise NotAllowed(f"只有承办部门本部门人员才能{spec.label}")
+    refusal = _rule(action, appeal)
+    if refusal is not None:
+        raise refusal
+
+
 def _check(
     action: str,
     appeal: Appeal,
@@ -80,23 +151,72 @@ def _check(
     to: AppealState | None = None,
     assignment: Assignment | None = None,
 ) -> AppealState:
-    """Refuse anything the table or the actor's role does not allow; return the target state."""
+    """Refuse anything ``_may`` refuses; return the target state."""
     spec = ACTIONS[action]
+    _may(action, appeal, by, assignment=assignment)
     targets = allowed_from(action, appeal.state)
-    if not targets:
-        raise Conflict(f"当前状态为“{AppealState(appeal.state).label}”，不能{spec.label}", field="state")
-    if by is not None and not by.has_perm(spec.permission):
-        raise NotAllowed(f"您的角色不能{spec.label}")
-    if (
-        spec.department_action
-        and by is not None
-        and (assignment is None or by.department_id != assignment.department_id)
-    ):
-        raise NotAllowed(f"只有承办部门本部门人员才能{spec.label}")
     target = to if to is not None else next(iter(targets)) if len(targets) == 1 else None
     if target is None or target not in targets:
         raise Conflict(f"当前状态下{spec.label}不能转到该状态", field="state")
     return target
+
+
+def _candidates(
+    action: str, appeal: Appeal, user: Any, shares: list[Assignment]
+) -> Sequence[Assignment | None]:
+    """What ``action`` would act on for ``user``, as the service would find it: a department's
+    own assignment in the state the service requires, a returned share, an open share to urge,
+    a pending extension; ``[None]`` for an action on the appeal itself; ``[]`` when there is none."""
+    own = [a for a in shares if user.department_id is not None and a.department_id == user.department_id]
+    lead, co = Assignment.Role.LEAD, Assignment.Role.CO
+    pending, signed = AssignmentState.PENDING, AssignmentState.SIGNED
+    match action:
+        case "sign" | "return":
+            return [a for a in own if a.role == lead and a.state == pending]
+        case "co_sign" | "co_return":
+            return [a for a in own if a.role == co and a.state == pending]
+        case "co_submit":
+            return [a for a in own if a.role == co and a.state == signed]
+        case "request_extension":
+            waiting = set(
+                Extension.objects.filter(
+                    assignment__in=[a.pk for a in own], state=Extension.State.PENDING
+                ).values_list("assignment_id", flat=True)
+            )
+            return [a for a in own if a.state == signed and a.pk not in waiting]
+        case "note" | "reply":
+            return [a for a in shares if a.role == lead and a.state == signed][:1]
+        case "redispatch" | "reject_return":
+            return [None] if any(a.state == AssignmentState.RETURNED for a in shares) else []
+        case "urge":
+            return [None] if any(_urgeable(a) for a in shares) else []
+        case "decide_extension":
+            waiting_any = Extension.objects.filter(
+                assignment__appeal=appeal, state=Extension.State.PENDING
+            ).exists()
+            return [None] if waiting_any else []
+    return [None]
+
+
+def available_actions(appeal: Appeal, user: Any) -> list[str]:
+    """The action codes ``user`` may take on ``appeal`` now — by the same check every service makes
+    (``_may``: the transition table, the role, the department, the action's rules) on what the
+    service would act on. The API's ``allowed_actions`` and the page's forms read this."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    shares = list(appeal.assignments.all())
+    allowed = []
+    for code in ACTIONS:
+        if not allowed_from(code, appeal.state):
+            continue
+        for target in _candidates(code, appeal, user, shares):
+            try:
+                _may(code, appeal, user, assignment=target)
+            except DomainError:
+                continue
+            allowed.append(code)
+            break
+    return allowed
 
 
 def _move(
@@ -117,7 +237,7 @@ def _move(
     events.append(
         appeal,
         action=action,
-        actor=by,
+        actor=_person(by),
         at=_now(),
         from_state=before,
         to_state=target,
@@ -267,6 +387,11 @@ def register_appeal(
 
     Control characters are removed from every text here, the one place all intake paths (web
     form, operator, API, Open311) pass; their field help says so (``CONTROL_CHARACTERS_NOTE``)."""
+    if channel == Channel.PROACTIVE:
+        raise InvalidInput(
+            "主动治理（未诉先办）渠道只用于由热点问题生成的任务，不能直接登记；请选择诉求的来源渠道",
+            field="channel",
+        )
     key = idempotency_key.strip()[:100] if idempotency_key else None
     title, body, contact_name, contact_phone, address = (
         strip_control_characters(text or "") for text in (title, body, contact_name, contact_phone, address)
@@ -293,6 +418,30 @@ def register_appeal(
         if key and (existing := Appeal.objects.filter(idempotency_key=key).first()):
             return _replayed(existing, title, body), None
         raise
+
+
+def register_proactive_task(*, title: str, body: str, address: str, by: Any) -> Appeal:
+    """Register a 主动治理任务 (未诉先办) on the system's own channel: the only way onto it, used by
+    ``triage.services.create_proactive_task``; ``by`` is the person who created the task."""
+    title, body, address = (strip_control_characters(text or "") for text in (title, body, address))
+    appeal, _ = _register_new(
+        channel=Channel.PROACTIVE,
+        appeal_type=AppealType.SUGGESTION,
+        title=title,
+        body=body,
+        urgency=Urgency.ORDINARY,
+        contact_name="",
+        contact_phone="",
+        address=address,
+        anonymous=False,
+        confidential=False,
+        citizen=None,
+        enterprise=None,
+        by=by,
+        key=None,
+        category=None,
+    )
+    return appeal
 
 
 def _register_new(
@@ -435,7 +584,7 @@ def _learn_from(appeal: Appeal, category: Category, suggested: str | None, by: A
                 body=appeal.body,
                 suggested=suggested,
                 chosen=root.name,
-                by=by,
+                by=_person(by),
                 appeal_id=appeal.pk,
             )
     except InvalidInput:
@@ -505,7 +654,7 @@ def _new_assignment(appeal: Appeal, department: Department, role: str, by: Any, 
         appeal=appeal,
         department=department,
         role=role,
-        dispatched_by=by,
+        dispatched_by=_person(by),
         sign_due_at=due.sign,
         handle_due_at=due.handle,
         sign_started_at=now,
@@ -1037,12 +1186,16 @@ def supervise(
 URGE_NOTE_MAX = 500
 
 
+def _urgeable(assignment: Assignment) -> bool:
+    return assignment.state in (AssignmentState.PENDING, AssignmentState.SIGNED)
+
+
 @transaction.atomic
 def urge(
     *,
     assignment: Assignment,
     threshold: str,
-    by: Any = None,
+    by: Any,
     version: int | None = None,
     note: str = "",
 ) -> bool:
@@ -1055,6 +1208,8 @@ def urge(
         raise InvalidInput(f"催办说明不能超过{URGE_NOTE_MAX}个字，当前{len(note)}个字", field="note")
     appeal = _lock(assignment.appeal, version)
     target = _check("urge", appeal, by)
+    if not _urgeable(Assignment.objects.get(pk=assignment.pk)):
+        raise Conflict("该派单已办结、退回或改派，无需催办", field="assignment")
     _, created = Urge.objects.get_or_create(assignment=assignment, threshold=threshold)
     if not created:
         return False
@@ -1122,7 +1277,7 @@ def run_urging(now: datetime | None = None) -> int:
         colour = lights.sign(a) if a.state == AssignmentState.PENDING else lights.handle(a)
         if at_work and colour in ("yellow", "red"):
             tag = f"{'sign' if a.state == AssignmentState.PENDING else 'handle'}-{colour}"
-            sent += urge(assignment=a, threshold=tag)
+            sent += urge(assignment=a, threshold=tag, by=SYSTEM)
         if colour == "red" and a.role == Assignment.Role.LEAD and a.state == AssignmentState.SIGNED:
             limit = a.handle_due_at - a.created_at
             if now - a.handle_due_at > limit and not a.appeal.red_listed:

@@ -61,7 +61,7 @@ from .forms import (
 from .models import Appeal, AppealType, Assignment, Category, Extension, Satisfaction, Solved
 from .selectors import appeals_visible_to, second_levels
 from .timeline import staff_timeline
-from .workflow import ACTIONS, AppealState, AssignmentState, allowed_from
+from .workflow import ACTIONS, AppealState, AssignmentState
 from .worklists import LIGHT_LABELS, Lights, Reporter
 
 P_REGISTER = "appeals.register_appeal"
@@ -566,9 +566,10 @@ class _Offer:
 
     def __init__(self, user: User, appeal: Appeal, bound: Bound | None) -> None:
         self.user, self.appeal, self.bound = user, appeal, bound
+        self.available = frozenset(services.available_actions(appeal, user))
 
     def may(self, code: str) -> bool:
-        return bool(allowed_from(code, self.appeal.state)) and self.user.has_perm(ACTIONS[code].permission)
+        return code in self.available
 
     def form(
         self, key: str, cls: type[djforms.Form], *, options: dict[str, Any] | None = None, **initial: Any

@@ -23,7 +23,7 @@ from django.db.models import Count, Exists, OuterRef
 from django.db.models.functions import Substr
 from django.utils import timezone
 
-from zhengwu.appeals.models import Appeal, AppealType, Category, Channel, HandlingMode
+from zhengwu.appeals.models import Appeal, Category, Channel, HandlingMode
 from zhengwu.appeals.workflow import AppealState
 from zhengwu.core.audit import record
 from zhengwu.core.errors import Conflict, DomainError, InvalidInput, NotAllowed
@@ -705,9 +705,11 @@ def _desk_actor(by: Any) -> Any:
     (the dispatcher's, and the supervisor's, who may not triage or dispatch ordinary appeals):
     for a user without the desk's permissions those two steps are taken by the system on this
     use case's authority, and the registration event and audit record name the user."""
+    from zhengwu.appeals.services import SYSTEM
+
     if by.has_perm("appeals.triage_appeal") and by.has_perm("appeals.dispatch_appeal"):
         return by
-    return None
+    return SYSTEM
 
 
 def create_proactive_task(
@@ -728,9 +730,7 @@ def create_proactive_task(
     with transaction.atomic():
         issue = _lock_pending(issue)
         title, body = proactive_task_text(issue, note)
-        appeal, _ = appeals.register_appeal(
-            channel=Channel.PROACTIVE,
-            appeal_type=AppealType.SUGGESTION,
+        appeal = appeals.register_proactive_task(
             title=title,
             body=body,
             address=(issue.place or "、".join(issue.places))[:200],
