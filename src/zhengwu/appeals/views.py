@@ -752,7 +752,9 @@ def _detail_context(request: HttpRequest, pk: int, bound: Bound | None = None) -
         "repeats": list(appeal.repeats.only("id", "number", "title", "created_at")),
         "attachments": list(appeal.attachments.all()),
         "timeline": staff_timeline(
-            events, hide_reporter=hidden, departments_by_assignment={r.a.pk: r.a.department.name for r in rows}
+            events,
+            hide_reporter=hidden,
+            departments_by_assignment={r.a.pk: r.a.department.name for r in rows},
         ),
         "chain_broken_at": broken,
         "forms": forms,
