@@ -8,13 +8,16 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp import constants as csp
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(environ.Env().str("ZHENGWU_VAR_DIR", default=str(BASE_DIR / "var")))
-(VAR_DIR / "static").mkdir(parents=True, exist_ok=True)
-
+# The .env file first (ZHENGWU_ENV_FILE names another), so that every setting below — the var/
+# directory included — may come from it; a variable set in the environment wins over the file.
 env = environ.Env()
-env.read_env(BASE_DIR / ".env") if (BASE_DIR / ".env").exists() else None
+ENV_FILE = Path(env.str("ZHENGWU_ENV_FILE", default=str(BASE_DIR / ".env")))
+env.read_env(ENV_FILE) if ENV_FILE.exists() else None
+VAR_DIR = Path(env.str("ZHENGWU_VAR_DIR", default=str(BASE_DIR / "var")))
+(VAR_DIR / "static").mkdir(parents=True, exist_ok=True)
 
 
 def _secret_key() -> str:
@@ -62,6 +65,9 @@ INSTALLED_APPS = [
     "template_partials",
     "django_tasks",
     "django_tasks_db",
+    "django_rq",
+    "django_tasks_rq",
+    "csp",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -93,6 +99,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -165,6 +172,33 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# Production behind TLS (docs/deploy.md): send http to https, ask browsers to keep to https (HSTS),
+# and believe the proxy's X-Forwarded-Proto — only when our own proxy sets it (BEHIND_TLS_PROXY).
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+if env.bool("BEHIND_TLS_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp 4): scripts only from this site — no inline script or on*
+# handler anywhere (web/static/web/site.js carries that behaviour) and no eval (htmx's is off);
+# styles from this site and the pages' own <style> blocks, which carry the request's nonce.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF],
+        "style-src": [csp.SELF, csp.NONCE],
+        "img-src": [csp.SELF, "data:"],
+        "font-src": [csp.SELF, "data:"],
+        "connect-src": [csp.SELF],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.SELF],
+        "form-action": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+    }
+}
 
 # Lock an account after repeated failed logins (django-axes).
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
@@ -242,10 +276,19 @@ REQUEST_MAX_BYTES = env.int("REQUEST_MAX_BYTES", default=20 * 1024 * 1024)
 # A form sent from an expired page gets a Chinese page that says what to do (web.errors).
 CSRF_FAILURE_VIEW = "zhengwu.web.errors.csrf_failure"
 
+# Background tasks: the database (default, nothing extra to run: `manage.py db_worker`) or, for
+# scale, RQ on Redis (TASKS_BACKEND=django_tasks_rq.RQBackend, TASKS_REDIS_URL; workers run
+# `manage.py rqworker default --job-class django_tasks_rq.Job`). docs/deploy.md.
 TASKS = {
     "default": {
         "BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
         "QUEUES": ["default"],
+    }
+}
+RQ_QUEUES = {
+    "default": {
+        "URL": env.str("TASKS_REDIS_URL", default="redis://127.0.0.1:6379/0"),
+        "DEFAULT_TIMEOUT": 3600,
     }
 }
 
@@ -296,3 +339,6 @@ SMS_HTTP_URL = env.str("SMS_HTTP_URL", default="")
 SMS_HTTP_TOKEN = env.str("SMS_HTTP_TOKEN", default="")
 SMS_HTTP_TIMEOUT = env.float("SMS_HTTP_TIMEOUT", default=10.0)
 SITE_URL = env.str("SITE_URL", default="")
+# The sender's signature in SMS (shown as 【…】) and e-mail subjects, and the site's name in notices.
+SMS_SIGNATURE = env.str("SMS_SIGNATURE", default="示范市12345")
+SITE_NAME = env.str("SITE_NAME", default="示范市政务服务网")

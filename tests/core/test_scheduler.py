@@ -8,7 +8,9 @@ def test_periodic_jobs_come_from_the_apps():
     assert "催办与超期升级" in names
 
 
-def test_a_tick_enqueues_the_task_for_the_worker(db):
+def test_a_tick_enqueues_the_task_for_the_worker(db, settings):
+    # Observed through the database backend's table, whichever backend this run configured.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
     scheduler = build_scheduler()
     job = scheduler.get_job("催办与超期升级")
     assert str(job.trigger).startswith("cron[")

@@ -109,7 +109,7 @@ def test_the_drill_down_explains_the_heat_and_lists_the_members(client, dispatch
     for appeal in issue.members.all():
         assert appeal.number in page
         assert reverse("appeals:detail", args=[appeal.pk]) in page
-    assert "生成主动治理任务" in page and "confirm(" in page
+    assert "生成主动治理任务" in page and 'data-confirm="确定为该热点问题生成主动治理任务' in page
     assert 'name="department"' in page and 'name="category"' in page
 
 

@@ -17,8 +17,12 @@ from zhengwu.notifications.services import MOBILE, notify
 from .models import Appeal
 
 logger = logging.getLogger("zhengwu.appeals")
-SIGNATURE = "【示范市12345】"
 REPLY_EXCERPT = 120
+
+
+def signature() -> str:
+    """【SMS_SIGNATURE】: the sender's name as the SMS gateway registered it for this city."""
+    return f"【{settings.SMS_SIGNATURE}】"
 
 
 def _excerpt(text: str, limit: int = REPLY_EXCERPT) -> str:
@@ -29,12 +33,12 @@ def _excerpt(text: str, limit: int = REPLY_EXCERPT) -> str:
 def track_url() -> str:
     """Where to look: SITE_URL (if the deployment sets it) + the tracking page."""
     base = getattr(settings, "SITE_URL", "").rstrip("/")
-    return f"{base}{reverse('appeals_public:track')}" if base else "示范市政务服务网“我要反映”页面"
+    return f"{base}{reverse('appeals_public:track')}" if base else f"{settings.SITE_NAME}“我要反映”页面"
 
 
 def reply_text(appeal: Appeal) -> str:
     return (
-        f"{SIGNATURE}您反映的问题（工单号{appeal.number}）已有答复：{_excerpt(appeal.reply)}"
+        f"{signature()}您反映的问题（工单号{appeal.number}）已有答复：{_excerpt(appeal.reply)}"
         f" 凭工单号和查询码可在{track_url()}查询详情并评价。"
     )
 

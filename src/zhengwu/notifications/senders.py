@@ -80,7 +80,7 @@ class HttpSmsSender:
     - ``SMS_HTTP_TIMEOUT``: seconds to wait (default 10).
 
     Request: ``POST`` with ``Content-Type: application/json; charset=utf-8`` and the body
-    ``{"phone": "13800000000", "content": "【示范市12345】…", "reference": "zhengwu-42"}``. The
+    ``{"phone": "13800000000", "content": "【SMS_SIGNATURE】…", "reference": "zhengwu-42"}``. The
     reference is stable per message, so a gateway that deduplicates on it never delivers twice.
 
     Response: any 2xx status means accepted, unless the body is JSON with ``"ok": false`` (then its
@@ -97,7 +97,7 @@ class HttpSmsSender:
 
     def send(self, message: Message) -> None:
         if message.channel == Channel.EMAIL:
-            send_mail("示范市12345", message.body, None, [message.recipient_email])
+            send_mail(settings.SMS_SIGNATURE, message.body, None, [message.recipient_email])
             return
         if not self.url.startswith(("https://", "http://")):
             raise SendError("未配置短信网关地址 SMS_HTTP_URL")

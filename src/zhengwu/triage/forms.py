@@ -13,7 +13,8 @@ from zhengwu.org.models import Department
 
 from .selectors import DEFAULT_PRESET, PRESETS, preset_period
 
-CHOOSE_CUSTOM = "this.form.period.value = 'custom'"
+# Picking a date selects 自定义 (web/static/web/site.js: data-set="field=value" on change).
+CHOOSE_CUSTOM = {"data-set": "period=custom"}
 PERIOD_CHOICES = [("7", "近7天"), ("30", "近30天"), ("90", "近90天"), ("custom", "自定义")]
 
 
@@ -25,12 +26,12 @@ class PeriodForm(forms.Form):
     start = forms.DateField(
         label="起始日期",
         required=False,
-        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", "onchange": CHOOSE_CUSTOM}),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", **CHOOSE_CUSTOM}),
     )
     end = forms.DateField(
         label="截止日期",
         required=False,
-        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", "onchange": CHOOSE_CUSTOM}),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date", **CHOOSE_CUSTOM}),
     )
 
     def chosen(self) -> tuple[date, date, bool]:
