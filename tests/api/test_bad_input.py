@@ -183,3 +183,16 @@ def test_unhandled_error_under_open311_is_the_spec_format(db, monkeypatch):
     response = client.get("/open311/v2/services.xml")
     assert response.status_code == 500
     assert b"<errors><error><code>500</code>" in response.content
+
+
+def test_an_unknown_url_under_api_or_open311_is_404_in_the_client_format(db):
+    client = Client()
+    response = client.get("/api/no-such-endpoint/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert "没有找到" in response.json()["detail"]
+    response = client.get("/open311/v2/no-such-thing.xml")
+    assert response.status_code == 404
+    assert b"<errors><error><code>404</code>" in response.content
+    # a browser's page keeps the site's own HTML error page
+    assert client.get("/no-such-page/")["Content-Type"].startswith("text/html")
