@@ -145,13 +145,22 @@ def test_a_wrong_range_is_refused_with_its_reason(desk: Desk, client):
 def test_the_export_uses_the_same_range_and_refuses_a_wrong_one(desk: Desk, client):
     inside = register_on(desk, "2026-06-10 09:00:00+08:00", "范围之内")
     outside = register_on(desk, "2026-06-20 09:00:00+08:00", "范围之外")
+    with time_machine.travel("2026-06-11 09:00:00+08:00", tick=True):
+        closed = desk.reach(S.CLOSED)
     client.force_login(desk.dispatcher)
     export = reverse("appeals:export")
     response = client.get(export, {"registered_from": "2026-06-01", "registered_to": "2026-06-15"})
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
-    numbers = {row[0] for row in sheet.iter_rows(min_row=2, values_only=True)}
-    assert inside.number in numbers and outside.number not in numbers
+    header, *body = list(sheet.iter_rows(values_only=True))
+    by_number = {row[0]: dict(zip(header, row, strict=True)) for row in body}
+    assert inside.number in by_number and outside.number not in by_number
+    # the same lead and callback result as the page
+    assert by_number[closed.number]["主办单位"] == "示范市住建局"
+    assert (by_number[closed.number]["是否解决"], by_number[closed.number]["满意度"]) == (
+        "已解决",
+        "非常满意",
+    )
     refused = client.get(export, {"registered_from": "2026-06-15", "registered_to": "2026-06-01"})
     assert refused.status_code == 400
     assert "登记日期（止）不能早于登记日期（起）" in refused.content.decode()

@@ -9,15 +9,15 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.http import FileResponse
 from django.utils import timezone
 
 from zhengwu.core.excel import ExcelWriter, Sheet, xlsx_response
 
 from . import privacy
-from .models import OPEN_ASSIGNMENT_STATES, Appeal, Assignment
-from .worklists import LIGHT_LABELS, Lights
+from .models import Appeal, Assignment, Satisfaction, Solved
+from .worklists import LIGHT_LABELS, Lights, with_callback_result, with_lead
 
 MAX_ROWS = 50_000
 CHUNK = 2_000
@@ -38,6 +38,8 @@ APPEAL_COLUMNS: tuple[tuple[str, int], ...] = (
     ("时限", 8),
     ("纪委督办", 8),
     ("重办次数", 8),
+    ("是否解决", 10),
+    ("满意度", 10),
     ("联系人", 12),
     ("联系电话", 16),
     ("地点", 30),
@@ -80,15 +82,8 @@ def _limited(rows: Iterable[Any], ws: Sheet) -> Iterable[Any]:
 
 
 def appeals_workbook(qs: QuerySet[Appeal], *, lights: Lights, hide_confidential: bool) -> bytes:
-    qs = qs.select_related("category", "category__parent").prefetch_related(
-        Prefetch(
-            "assignments",
-            queryset=Assignment.objects.filter(
-                role=Assignment.Role.LEAD, state__in=[*OPEN_ASSIGNMENT_STATES, "done"]
-            ).select_related("department"),
-            to_attr="leads",
-        )
-    )
+    # the same lead and callback result as the 全部诉求 page shows
+    qs = with_callback_result(with_lead(qs.select_related("category", "category__parent")))
     wb = ExcelWriter()
     ws = wb.sheet("诉求", APPEAL_COLUMNS)
     for a in _limited(qs.iterator(chunk_size=CHUNK), ws):
@@ -110,6 +105,10 @@ def appeals_workbook(qs: QuerySet[Appeal], *, lights: Lights, hide_confidential:
                 LIGHT_LABELS[lights.appeal(a)],
                 "是" if a.red_listed else "",
                 a.reopen_count,
+                Solved(a.callback_solved).label if a.callback_solved in Solved.values else "",
+                Satisfaction(a.callback_satisfaction).label
+                if a.callback_satisfaction in Satisfaction.values
+                else "",
                 name,
                 phone,
                 a.address,
