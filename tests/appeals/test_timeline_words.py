@@ -144,3 +144,17 @@ def test_the_version_stays_in_the_forms(desk, client):
     html = client.get(reverse("appeals:detail", args=[appeal.pk])).content.decode()
     assert f'name="version" value="{appeal.version}"' in html
     assert "版本" not in html
+
+
+def test_the_api_names_every_event_kind_in_chinese(desk):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(desk.dispatcher)
+    names = {}
+    for appeal in every_kind_of_event(desk):
+        for e in api.get(f"/api/appeals/{appeal.pk}/").json()["timeline"]:
+            names[e["action"]] = e["action_name"]
+    assert set(names) == set(EVENT_KINDS)
+    assert not {k: v for k, v in names.items() if re.search(r"[A-Za-z]", v)}
+    assert names["rate"] == "诉求人评价" and names["recalculate"] == "重新计算期限"

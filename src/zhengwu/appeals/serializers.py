@@ -34,6 +34,7 @@ from .models import (
     Urgency,
 )
 from .selectors import light
+from .timeline import EVENT_KINDS
 from .workflow import ACTIONS, OPEN_STATES, AppealState
 
 if TYPE_CHECKING:
@@ -42,11 +43,7 @@ if TYPE_CHECKING:
 # Replies are shown to citizens (and Open311) only once the dispatcher approved them.
 REPLIED_STATES = frozenset({AppealState.REPLIED, AppealState.CLOSED, AppealState.ARCHIVED})
 HOTLINE = "12345热线"
-EVENT_LABELS = {
-    "register": "受理登记",
-    "merged_in": "并入重复诉求",
-    **{code: spec.label for code, spec in ACTIONS.items()},
-}
+EVENT_LABELS = EVENT_KINDS  # one table of event names, shared with the appeal page's timeline
 DEPARTMENT_ACTIONS = frozenset(code for code, spec in ACTIONS.items() if spec.department_action)
 
 
@@ -97,7 +94,7 @@ class EventSerializer(serializers.ModelSerializer[AppealEvent]):
         read_only_fields = fields
 
     def get_action_name(self, event: AppealEvent) -> str:
-        return EVENT_LABELS.get(event.action, event.action)
+        return EVENT_LABELS.get(event.action, "其他操作")
 
 
 class PublicEventSerializer(serializers.ModelSerializer[AppealEvent]):
@@ -113,7 +110,7 @@ class PublicEventSerializer(serializers.ModelSerializer[AppealEvent]):
         read_only_fields = fields
 
     def get_action_name(self, event: AppealEvent) -> str:
-        return EVENT_LABELS.get(event.action, event.action)
+        return EVENT_LABELS.get(event.action, "其他操作")
 
     def get_actor(self, event: AppealEvent) -> str:
         return public_actor(event)
