@@ -44,7 +44,7 @@ def dispatched_appeal(handler: User, title: str) -> Appeal:
     """A web appeal triaged and dispatched to the handler's department, not signed yet."""
     operator = User.objects.get(username="operator")
     dispatcher = User.objects.get(username="dispatcher")
-    appeal, _ = services.register_appeal(
+    appeal, code = services.register_appeal(
         channel="web",
         appeal_type="complaint",
         title=title,
@@ -58,6 +58,7 @@ def dispatched_appeal(handler: User, title: str) -> Appeal:
     assert category is not None
     services.triage(appeal=appeal, category=category, handling_mode=HandlingMode.DISPATCH, by=dispatcher)
     services.dispatch(appeal=appeal, lead=handler.department, co_handlers=[], by=dispatcher)
+    appeal.query_code = code  # what the citizen was given, to track it on 查询进度
     return appeal
 
 
@@ -92,6 +93,7 @@ def test_public_pages_and_the_handlers_desk_fit_a_phone(live_server, browser, co
         "home": "/",
         "guide-search": "/guide/?q=营业执照",
         "item-guide": f"/guide/items/{item.pk}/",
+        "bundle-list": "/guide/bundles/",
         "bundle-guide": f"/guide/bundles/{bundle.pk}/",
         "appeal-new": "/appeal/new/",
         "track": "/appeal/track/",
@@ -112,6 +114,13 @@ def test_public_pages_and_the_handlers_desk_fit_a_phone(live_server, browser, co
         for name, path in public.items():
             page.goto(base + path)
             too_wide.append(overflow(page, f"portal-{label}-{name}", screenshot))
+        # 查询进度 with the number and the code: the citizen's view of the timeline
+        page.goto(f"{base}/appeal/track/")
+        page.fill("#id_number", appeal.number)
+        page.fill("#id_code", appeal.query_code)
+        page.click("main button[type=submit]")
+        page.wait_for_selector("#public-state")
+        too_wide.append(overflow(page, f"portal-{label}-track-status", screenshot))
         if label == "390":
             # The menu folds behind one button; opening it shows every public entry.
             menu = page.locator("header .menu-toggle")
