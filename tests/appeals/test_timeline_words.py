@@ -23,7 +23,7 @@ from zhengwu.appeals.workflow import AppealState as S
 
 from .conftest import Desk, refresh
 
-SYSTEM = getattr(services, "SYSTEM", None)  # the periodic urging job acts as the system
+SYSTEM = services.SYSTEM  # the periodic urging job
 pytestmark = pytest.mark.django_db
 
 NUMBER = re.compile(r"[A-Z0-9]+-\d{8}-\d{6}")  # the 工单号 is what people quote, not a code to translate
@@ -68,6 +68,7 @@ def every_kind_of_event(desk: Desk) -> list[Appeal]:
     services.urge(assignment=lead, threshold="sign-yellow", by=SYSTEM)
     services.urge(assignment=lead, threshold="sign-red", by=SYSTEM)
     services.urge(assignment=lead, threshold="manual-1796399735", by=desk.supervisor)
+    services.urge(assignment=co, threshold="manual-1796399800", by=desk.supervisor, note="请今天内联系诉求人")
     services.sign(assignment=co, by=desk.co_handler)
     services.submit_contribution(assignment=co, text="路面由我局配合封闭施工。", by=desk.co_handler)
     services.sign(assignment=lead, by=desk.lead_handler)
@@ -134,7 +135,8 @@ def test_every_event_kind_is_a_chinese_sentence_on_the_appeal_page(desk, client)
     assert any("签收临期（黄灯），系统自动催办示范市住建局" in t for t in urges), urges
     assert any("签收超期（红灯），系统自动催办示范市住建局" in t for t in urges), urges
     assert any("办理临期（黄灯），系统自动催办示范市住建局" in t for t in urges), urges
-    assert any("郑督办" in t and "人工催办示范市住建局" in t for t in urges), urges
+    assert any("郑督办" in t and t.endswith("人工催办示范市住建局") for t in urges), urges
+    assert any(t.endswith("人工催办示范市城管局：请今天内联系诉求人") for t in urges), urges
     assert any("诉求人评价" in text for kind, text in rows if kind == "rate")
 
 
