@@ -151,3 +151,22 @@ def test_triage_while_intake_runs_gives_no_500(desk):
     assert Counter(s for batch in intakes for s in batch) == Counter({201: 30})
     assert Appeal.objects.filter(state=S.TRIAGED).count() == len(appeals)
     assert Appeal.objects.filter(idempotency_key__contains=":intake-").count() == 30
+
+
+def test_two_operators_merge_two_appeals_into_each_other_at_once(desk):
+    """A into B and B into A at the same moment: one merge wins, the other is refused — never a
+    deadlock answered with 500 (the two rows are locked in the same order by both)."""
+    other = UserFactory(roles=["operator"], name="钱受理")
+    first, second = as_user(desk.operator), as_user(other)
+    for _ in range(15):
+        a, b = desk.register(title="井盖缺失"), desk.register(title="井盖缺失（重复）")
+        responses = run_together(
+            partial(first.post, f"/api/appeals/{a.pk}/merge", {"into": b.pk}, format="json"),
+            partial(second.post, f"/api/appeals/{b.pk}/merge", {"into": a.pk}, format="json"),
+        )
+        statuses = sorted(r.status_code for r in responses)
+        assert statuses[0] == 200 and statuses[1] in (409, 422), [
+            (r.status_code, r.content[:300]) for r in responses
+        ]
+        states = sorted(refresh(x).state for x in (a, b))
+        assert states == sorted([S.MERGED, S.REGISTERED])

@@ -615,6 +615,9 @@ def merge(*, appeal: Appeal, into: Appeal, by: Any, version: int | None = None) 
     """并单: the repeat is closed into the original, stays visible and is counted there."""
     if into.pk == appeal.pk:
         raise DomainError("不能并入自身", field="into")
+    # Both rows locked in one order (by id), whichever is the repeat: A into B and B into A at the
+    # same moment would otherwise each hold one row and wait for the other (a deadlock).
+    list(Appeal.objects.select_for_update().filter(pk__in=[appeal.pk, into.pk]).order_by("pk"))
     original = Appeal.objects.select_for_update().get(pk=into.pk)
     if original.state == AppealState.MERGED:
         raise DomainError("不能并入一件已并单的诉求，请并入其原工单", field="into")
