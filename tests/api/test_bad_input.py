@@ -196,3 +196,20 @@ def test_an_unknown_url_under_api_or_open311_is_404_in_the_client_format(db):
     assert b"<errors><error><code>404</code>" in response.content
     # a browser's page keeps the site's own HTML error page
     assert client.get("/no-such-page/")["Content-Type"].startswith("text/html")
+
+
+def test_a_transaction_postgresql_gave_up_in_a_race_is_a_409_not_a_503():
+    """A deadlock or serialisation failure means someone else changed the record meanwhile."""
+    from django.db import OperationalError
+    from psycopg import errors as pg
+
+    from zhengwu.api.errors import exception_handler
+
+    for cause in (pg.DeadlockDetected("deadlock detected"), pg.SerializationFailure("could not serialize")):
+        exc = OperationalError(str(cause))
+        exc.__cause__ = cause
+        response = exception_handler(exc, {})
+        assert response is not None and response.status_code == 409
+        assert response.data["detail"] == "已被他人修改，请刷新后重试"
+    outage = OperationalError("connection refused")  # the database gone is not a race: left alone
+    assert exception_handler(outage, {}) is None

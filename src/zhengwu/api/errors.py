@@ -7,6 +7,7 @@ import decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DatabaseError
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -25,7 +26,24 @@ def _first_message(errors: Any) -> str:
     return str(errors)
 
 
+# PostgreSQL gave up one of two transactions that waited for each other (deadlock) or could not be
+# serialised: the other one changed the record — the same answer as a stale version.
+CONCURRENT_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def _lost_a_race(exc: BaseException) -> bool:
+    cause: BaseException | None = exc
+    while cause is not None:
+        if getattr(cause, "sqlstate", None) in CONCURRENT_SQLSTATES:
+            return True
+        cause = cause.__cause__
+    return False
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DatabaseError) and _lost_a_race(exc):
+        message = "已被他人修改，请刷新后重试"
+        return Response({"detail": message, "errors": {}}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, OverflowError | decimal.InvalidOperation):
         # A number beyond what the database or the arithmetic can hold reached a query: the input
         # fields bound what they can (zhengwu.api.fields), this catches the rest as bad input.
