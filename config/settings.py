@@ -291,6 +291,9 @@ RQ_QUEUES = {
         "DEFAULT_TIMEOUT": 3600,
     }
 }
+# django-rq's queue dashboard would be a model in the admin without a table; `manage.py rqstats`
+# shows the same from the command line.
+RQ_SHOW_ADMIN_LINK = False
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
