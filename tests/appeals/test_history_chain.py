@@ -17,6 +17,7 @@ from zhengwu.appeals import events, services, tasks
 from zhengwu.appeals.events import check_appeal, verify_all, verify_chain
 from zhengwu.appeals.models import Appeal, AppealEvent, ChainCheckpoint, ChainCheckpointEntry
 from zhengwu.appeals.workflow import AppealState as S
+from zhengwu.core.errors import Conflict
 
 from .conftest import refresh
 
@@ -220,3 +221,22 @@ def test_rotating_refuses_to_launder_a_broken_history(desk, settings, monkeypatc
     settings.HISTORY_CHAIN_KEY = "the-new-history-key-after-rotation"
     with pytest.raises(CommandError, match="旧密钥下有1件诉求的轨迹不符，不能更换密钥"):
         call_command("verify_appeal_chains", "--rekey")
+
+
+def test_a_forged_row_is_not_laundered_by_the_next_transition(desk, client):
+    """Resealing whatever the row holds would make a forged reply part of the history at the next
+    legitimate step; the services refuse to act on a row whose seal does not verify."""
+    appeal = desk.reach(S.DISPATCHED)
+    Appeal.objects.filter(pk=appeal.pk).update(reply="伪造的答复")
+    with pytest.raises(Conflict, match="该诉求的记录与办理轨迹不符"):
+        services.sign(assignment=desk.lead(appeal), by=desk.lead_handler)
+    assert refresh(appeal).state == S.DISPATCHED and appeal.events.count() == 3
+    assert check_appeal(appeal) is not None  # still reported, not resealed
+
+
+def test_events_are_not_appended_to_a_cut_chain(desk):
+    appeal = desk.reach(S.IN_PROGRESS)
+    appeal.events.filter(seq=4).delete()
+    with pytest.raises(Conflict, match="该诉求的记录与办理轨迹不符"):
+        services.urge(assignment=desk.lead(appeal), threshold="manual", by=desk.supervisor)
+    assert appeal.events.count() == 3

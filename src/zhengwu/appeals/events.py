@@ -32,6 +32,8 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from zhengwu.core.errors import Conflict
+
 from .models import Appeal, AppealEvent, ChainCheckpoint, ChainCheckpointEntry
 
 logger = logging.getLogger(__name__)
@@ -165,6 +167,25 @@ def seal(row: dict[str, Any], *, length: int, head: str) -> str:
     )
 
 
+TAMPERED = "该诉求的记录与办理轨迹不符（可能被直接改动），已暂停办理，请联系管理员核查"
+
+
+def row_is_sealed(appeal: Appeal) -> bool:
+    """Whether the row, as just read, still carries the seal of its last event. Checked before a
+    service changes it: resealing a forged row would make the forgery part of the history."""
+    row = {name: getattr(appeal, name) for name in SEALED_FIELDS}
+    expected = seal(row, length=appeal.chain_length, head=appeal.chain_head)
+    return hmac.compare_digest(appeal.chain_seal or "", expected)
+
+
+def check_sealed(appeal: Appeal) -> None:
+    """Refuse to act on an appeal whose row was changed outside the services (and say so in the
+    log): it waits for an administrator, as the daily verification reports it too."""
+    if not row_is_sealed(appeal):
+        logger.error("诉求 %s 的记录与轨迹不符，拒绝在其上继续办理", appeal.number)
+        raise Conflict(TAMPERED, field="state")
+
+
 def _row(appeal_id: int) -> dict[str, Any]:
     return Appeal.objects.filter(pk=appeal_id).values(*SEALED_FIELDS).get()
 
@@ -186,6 +207,10 @@ def append(
     appeal's row lock, so seq cannot race, and has saved its changes to the row already.
     ``first``: the appeal was created in this transaction and has no event yet."""
     last = None if first else appeal.events.order_by("-seq").values_list("seq", "hash").first()
+    if not first and (last or (0, "")) != (appeal.chain_length, appeal.chain_head):
+        # Events deleted (or added) outside append: do not extend a cut chain as if it were whole.
+        logger.error("诉求 %s 的轨迹条数与记录不符，拒绝追加", appeal.number)
+        raise Conflict(TAMPERED, field="state")
     seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
     data = json.loads(json.dumps(data or {}, ensure_ascii=False, default=str))
     actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None

@@ -89,6 +89,7 @@ def rate_appeal(*, appeal: Appeal, level: int, comment: str = "", by: Any = None
     if len(comment) > MAX_COMMENT:
         raise InvalidInput(f"评价意见不能超过{MAX_COMMENT}个字，当前{len(comment)}个字", field="comment")
     locked = Appeal.objects.select_for_update().get(pk=appeal.pk)
+    events.check_sealed(locked)
     if locked.state not in RATEABLE_STATES:
         raise Conflict("诉求办结后才能评价", field="level")
     if locked.events.filter(action="rate").exists():

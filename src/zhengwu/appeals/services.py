@@ -69,6 +69,7 @@ def _lock(appeal: Appeal, expected_version: int | None) -> Appeal:
     locked = Appeal.objects.select_for_update().get(pk=appeal.pk)
     if expected_version is not None and locked.version != expected_version:
         raise Conflict(STALE, field="version")
+    events.check_sealed(locked)
     return locked
 
 
@@ -619,6 +620,7 @@ def merge(*, appeal: Appeal, into: Appeal, by: Any, version: int | None = None) 
     # same moment would otherwise each hold one row and wait for the other (a deadlock).
     list(Appeal.objects.select_for_update().filter(pk__in=[appeal.pk, into.pk]).order_by("pk"))
     original = Appeal.objects.select_for_update().get(pk=into.pk)
+    events.check_sealed(original)
     if original.state == AppealState.MERGED:
         raise DomainError("不能并入一件已并单的诉求，请并入其原工单", field="into")
     appeal = _lock(appeal, version)
@@ -1244,8 +1246,8 @@ def _red_list(appeal_id: int) -> None:
     """Put an appeal overdue by more than its handling limit on the 纪委督办 red list, on its
     timeline like every other change of the row (the history's seal covers ``red_listed``)."""
     appeal = Appeal.objects.select_for_update().get(pk=appeal_id)
-    if appeal.red_listed:
-        return
+    if appeal.red_listed or not events.row_is_sealed(appeal):
+        return  # a forged row is left for the administrators (the daily check reports it)
     appeal.red_listed = True
     appeal.save(update_fields=["red_listed", "updated_at"])
     events.append(
@@ -1347,6 +1349,9 @@ def recompute_deadlines() -> int:
     for appeal_id, assignments in changed.items():
         with transaction.atomic():
             appeal = Appeal.objects.select_for_update().get(pk=appeal_id)
+            if not events.row_is_sealed(appeal):
+                logger.error("诉求 %s 的记录与轨迹不符，未重算其期限", appeal.number)
+                continue
             Assignment.objects.bulk_update(set(assignments), ["sign_due_at", "handle_due_at"])
             lead = next((a for a in assignments if a.role == Assignment.Role.LEAD), None)
             fields = []
