@@ -186,10 +186,6 @@ def check_sealed(appeal: Appeal) -> None:
         raise Conflict(TAMPERED, field="state")
 
 
-def _row(appeal_id: int) -> dict[str, Any]:
-    return Appeal.objects.filter(pk=appeal_id).values(*SEALED_FIELDS).get()
-
-
 def append(
     appeal: Appeal,
     *,
@@ -205,7 +201,8 @@ def append(
 ) -> AppealEvent:
     """Append one event and reseal the appeal row over what it now holds. The caller holds the
     appeal's row lock, so seq cannot race, and has saved its changes to the row already.
-    ``first``: the appeal was created in this transaction and has no event yet."""
+    ``first``: the appeal has no event yet; if it is not saved yet either (intake), it is inserted
+    here with its seal, which saves an UPDATE per registration."""
     last = None if first else appeal.events.order_by("-seq").values_list("seq", "hash").first()
     if not first and (last or (0, "")) != (appeal.chain_length, appeal.chain_head):
         # Events deleted (or added) outside append: do not extend a cut chain as if it were whole.
@@ -229,8 +226,21 @@ def append(
         prev_hash=prev_hash,
     )
     event.hash = _mac_of(event, appeal.number)
+    if first and appeal._state.adding:
+        appeal.chain_length, appeal.chain_head = seq, event.hash
+        appeal.chain_seal = seal(
+            {name: getattr(appeal, name) for name in SEALED_FIELDS}, length=seq, head=event.hash
+        )
+        appeal.save(force_insert=True)
+        event.appeal = appeal
+        event.save()
+        return event
     event.save()
-    sealed = seal(_row(appeal.pk), length=seq, head=event.hash)
+    # Sealed from the caller's instance: locked and just saved, it is what the row now holds (a
+    # service that changed a field without saving it would break the seal — the tests verify
+    # every chain after each service, so that cannot pass unnoticed). Reading the row back cost
+    # half the intake rate.
+    sealed = seal({name: getattr(appeal, name) for name in SEALED_FIELDS}, length=seq, head=event.hash)
     Appeal.objects.filter(pk=appeal.pk).update(chain_length=seq, chain_head=event.hash, chain_seal=sealed)
     appeal.chain_length, appeal.chain_head, appeal.chain_seal = seq, event.hash, sealed
     return event

@@ -511,8 +511,7 @@ def _register_new(
     # A request whose key was used fails at the unique index and takes its number back with it.
     with transaction.atomic():
         appeal.number = _next_number(channel, now)
-        appeal.save(force_insert=True)
-        events.append(
+        events.append(  # inserts the appeal, sealed to this first event, then the event
             appeal,
             action="register",
             actor=by,
