@@ -131,3 +131,19 @@ def test_the_sms_signature_comes_from_a_setting(settings):
     text = notify.reply_text(Appeal(number="12345-20260610-000001", reply="已修复。"))
     assert text.startswith("【临江市12345】您反映的问题（工单号12345-20260610-000001）已有答复：已修复。")
     assert "临江市政务服务网" in text and "示范市" not in text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url", ["/admin/", "/admin/appeals/appeal/", "/admin/org/department/add/", "/admin/appeals/appealevent/"]
+)
+def test_the_admin_needs_no_inline_script_either(client, url):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    response = client.get(url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    inline = re.findall(r"<script\b(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>", html)
+    assert inline == []
+    assert re.findall(r"\son[a-z]+\s*=\s*\"", html) == []
