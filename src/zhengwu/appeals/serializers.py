@@ -400,8 +400,12 @@ class AppealCreateSerializer(serializers.Serializer[Any]):
     channel = serializers.ChoiceField(choices=Channel.choices, required=False)
     appeal_type = serializers.ChoiceField(choices=AppealType.choices)
     urgency = serializers.ChoiceField(choices=Urgency.choices, required=False, default=Urgency.ORDINARY)
-    title = serializers.CharField(allow_blank=True, trim_whitespace=False, help_text="最多100字；不可见的控制字符会被自动去除")
-    body = serializers.CharField(allow_blank=True, trim_whitespace=False, help_text="最多5000字；不可见的控制字符会被自动去除")
+    title = serializers.CharField(
+        allow_blank=True, trim_whitespace=False, help_text="最多100字；不可见的控制字符会被自动去除"
+    )
+    body = serializers.CharField(
+        allow_blank=True, trim_whitespace=False, help_text="最多5000字；不可见的控制字符会被自动去除"
+    )
     contact_name = serializers.CharField(required=False, allow_blank=True, default="", help_text="最多50字")
     contact_phone = serializers.CharField(
         required=False, allow_blank=True, default="", help_text="11位手机号或带区号的固定电话；匿名举报可空"
