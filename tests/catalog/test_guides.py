@@ -177,7 +177,7 @@ def names(response) -> list[str]:
 
 
 def table(html: str, css_class: str) -> str:
-    match = re.search(rf'<table class="{css_class}">(.*?)</table>', html, re.S)
+    match = re.search(rf'<table class="{css_class}(?: [^"]*)?">(.*?)</table>', html, re.S)
     assert match, css_class
     return match.group(1)
 
@@ -259,7 +259,7 @@ class TestSearch:
         assert partial.status_code == 200
         assert b"<html" not in partial.content and b"<form" not in partial.content
         assert "发票领用" in partial.content.decode()
-        assert 'class="results-table"' in partial.content.decode()
+        assert 'class="results-table' in partial.content.decode()
 
     def test_htmx_history_restore_gets_the_full_page(self, client, catalogue):
         response = client.get(SEARCH, HTTP_HX_REQUEST="true", HTTP_HX_HISTORY_RESTORE_REQUEST="true")
@@ -328,7 +328,7 @@ class TestItemGuide:
         html = client.get(reverse("catalog:item_guide", args=[catalogue["setup"].pk])).content.decode()
         assert f'href="{reverse("catalog:bundle_guide", args=[catalogue["bundle"].pk])}"' in html
         assert "开办餐饮店" not in html  # a draft bundle is not advertised
-        assert 'onclick="window.print()"' in html and "@media print" in html
+        assert "data-print" in html and "@media print" in html
 
     def test_immediate_item(self, client, catalogue):
         response = client.get(reverse("catalog:item_guide", args=[catalogue["invoice"].pk]))
@@ -373,7 +373,7 @@ class TestBundleGuide:
         assert "<tr><th>到办事现场次数</th><td>0次</td></tr>" in html
         assert "<tr><th>牵头部门</th><td>示范市市场监督管理局</td></tr>" in html
         assert "<li>一窗受理</li>" in html and "<li>统一出件</li>" in html
-        assert 'onclick="window.print()"' in html
+        assert "data-print" in html
 
     def test_savings_computed_from_the_items(self, client, catalogue):
         html = client.get(reverse("catalog:bundle_guide", args=[catalogue["bundle"].pk])).content.decode()
