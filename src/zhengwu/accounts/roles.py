@@ -35,12 +35,12 @@ ROLES: tuple[Role, ...] = (
     Role(
         "clerk",
         "综合受理窗口人员",
-        "无差别综合受理，核验材料，出具告知书",
+        "查阅事项清单、办事指南和一件事，查询人员信息（窗口受理办件尚未开放）",
         (*VIEW_CATALOG, *VIEW_PEOPLE, "accounts.view_user"),
     ),
-    Role("proxy_agent", "帮办代办员", "为老年人、残疾人和企业帮办代办", (*VIEW_CATALOG, *VIEW_PEOPLE)),
-    Role("approver", "后台审批人员", "审查并决定本部门的办件（受审分离）", (*VIEW_CATALOG,)),
-    Role("delivery_clerk", "出件窗口人员", "办结结果出件、邮寄", (*VIEW_CATALOG, *VIEW_PEOPLE)),
+    Role("proxy_agent", "帮办代办员", "查阅办事指南和一件事，查询人员信息（帮办代办登记尚未开放）", (*VIEW_CATALOG, *VIEW_PEOPLE)),
+    Role("approver", "后台审批人员", "查阅事项清单和办事指南（后台审批尚未开放）", (*VIEW_CATALOG,)),
+    Role("delivery_clerk", "出件窗口人员", "查阅办事指南，查询人员信息（出件登记尚未开放）", (*VIEW_CATALOG, *VIEW_PEOPLE)),
     Role(
         "operator",
         "诉求受理员",
@@ -118,7 +118,7 @@ ROLES: tuple[Role, ...] = (
     Role(
         "leader",
         "领导",
-        "查看统计、排名和报表",
+        "查看全部诉求、问题清零看板和热点问题（统计报表尚未开放）",
         (
             *VIEW_CATALOG,
             *VIEW_PEOPLE,
