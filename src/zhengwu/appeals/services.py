@@ -1114,17 +1114,22 @@ def record_callback(
             due_at=handle_due,
             note=f"重办{appeal.reopen_count}次仍不满意，转纪委督办",
         )
-        events.append(
-            appeal,
-            action="supervise",
-            actor=None,
-            at=_now(),
-            from_state=appeal.state,
-            to_state=appeal.state,
-            note="多次重办仍不满意，列入纪委督办红名单",
-            public=False,
-        )
+        _record_red_listing(appeal, "多次重办仍不满意，列入纪委督办红名单")
     return callback
+
+
+def _record_red_listing(appeal: Appeal, note: str) -> None:
+    """The system's internal timeline entry for putting an appeal on the 纪委督办 red list."""
+    events.append(
+        appeal,
+        action="supervise",
+        actor=None,
+        at=_now(),
+        from_state=appeal.state,
+        to_state=appeal.state,
+        note=note,
+        public=False,
+    )
 
 
 @transaction.atomic
@@ -1249,16 +1254,7 @@ def _red_list(appeal_id: int) -> None:
         return  # a forged row is left for the administrators (the daily check reports it)
     appeal.red_listed = True
     appeal.save(update_fields=["red_listed", "updated_at"])
-    events.append(
-        appeal,
-        action="supervise",
-        actor=None,
-        at=_now(),
-        from_state=appeal.state,
-        to_state=appeal.state,
-        note="超期超过一个办理时限，列入纪委督办红名单",
-        public=False,
-    )
+    _record_red_listing(appeal, "超期超过一个办理时限，列入纪委督办红名单")
 
 
 def run_urging(now: datetime | None = None) -> int:
