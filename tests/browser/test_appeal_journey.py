@@ -27,8 +27,17 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 class Browser:
     def __init__(self, page, base: str, screenshot) -> None:
-        self.page, self.base, self.shot = page, base, screenshot
+        self.page, self.base, self.screenshot = page, base, screenshot
         page.on("dialog", lambda dialog: dialog.accept())  # the confirm() of irreversible steps
+
+    def shot(self, page, name: str) -> None:
+        """Each step of the path as a desk (1366 px) and a phone (390 px) show it, for the run's
+        artefacts; the test goes on at the width it had."""
+        size = page.viewport_size
+        for width in (1366, 390):
+            page.set_viewport_size({"width": width, "height": 900})
+            self.screenshot(page, f"{name}-{width}")
+        page.set_viewport_size(size)
 
     def login(self, user) -> None:
         p = self.page

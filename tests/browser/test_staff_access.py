@@ -30,7 +30,7 @@ def test_the_leader_reads_the_board(live_server, page, screenshot, desk, make_us
     _login(page, live_server.url, leader)
     assert page.locator("header >> text=管理后台").count() == 0
     assert page.locator("#calendar-gap").count() == 0
-    page.click("main >> text=问题清零")
+    page.click("main a:has-text('问题清零')")
     page.wait_for_selector("h1:has-text('问题清零')")
     main = page.locator("main")
     assert desk.lead_dept.name in page.inner_text("#by-department")
