@@ -38,9 +38,19 @@ ROLES: tuple[Role, ...] = (
         "查阅事项清单、办事指南和一件事，查询人员信息（窗口受理办件尚未开放）",
         (*VIEW_CATALOG, *VIEW_PEOPLE, "accounts.view_user"),
     ),
-    Role("proxy_agent", "帮办代办员", "查阅办事指南和一件事，查询人员信息（帮办代办登记尚未开放）", (*VIEW_CATALOG, *VIEW_PEOPLE)),
+    Role(
+        "proxy_agent",
+        "帮办代办员",
+        "查阅办事指南和一件事，查询人员信息（帮办代办登记尚未开放）",
+        (*VIEW_CATALOG, *VIEW_PEOPLE),
+    ),
     Role("approver", "后台审批人员", "查阅事项清单和办事指南（后台审批尚未开放）", (*VIEW_CATALOG,)),
-    Role("delivery_clerk", "出件窗口人员", "查阅办事指南，查询人员信息（出件登记尚未开放）", (*VIEW_CATALOG, *VIEW_PEOPLE)),
+    Role(
+        "delivery_clerk",
+        "出件窗口人员",
+        "查阅办事指南，查询人员信息（出件登记尚未开放）",
+        (*VIEW_CATALOG, *VIEW_PEOPLE),
+    ),
     Role(
         "operator",
         "诉求受理员",
