@@ -120,3 +120,40 @@ class TestUrgingInWorkingHours:
         assert cal.is_working_time(datetime(2026, 9, 20, 10, tzinfo=SH))
         assert not cal.is_working_time(datetime(2026, 10, 1, 10, tzinfo=SH))
         assert not cal.is_working_time(datetime(2026, 9, 21, 12, 30, tzinfo=SH))  # lunch break
+
+
+class TestUrgingAfterAnExtension:
+    def test_an_extended_limit_is_urged_again_at_its_own_yellow_and_red(self, desk):
+        """An approved extension moves the 办理 limit: the new limit turns yellow and red again and
+        is urged once for each, in words on the timeline."""
+        with time_machine.travel(at(10, 10), tick=False):
+            appeal = desk.reach(S.IN_PROGRESS)
+        lead = desk.lead(appeal)
+
+        def urged_after(moment: datetime) -> list[str]:
+            services.run_urging(moment)
+            return sorted(sign_urges(lead))
+
+        # The original limit (due 06-17 10:00) ran yellow and red, and was urged for both.
+        assert urged_after(at(16, 11)) == ["handle-yellow"]
+        assert urged_after(at(17, 11)) == ["handle-red", "handle-yellow"]
+        with time_machine.travel(at(17, 11, 30), tick=False):
+            extension = services.request_extension(
+                assignment=lead, reason="需协调管线单位", until=at(26, 17), by=desk.lead_handler
+            )
+            services.decide_extension(extension=extension, approve=True, by=desk.dispatcher)
+        assert urged_after(at(18, 10)) == ["handle-red", "handle-yellow"]  # the new limit is green
+        # Near the new limit (2026-06-26 17:00): yellow, urged once however often the job runs.
+        assert urged_after(at(26, 11)) == ["handle-red", "handle-yellow", "handle-yellow-e1"]
+        assert urged_after(at(26, 11, 30)) == ["handle-red", "handle-yellow", "handle-yellow-e1"]
+        assert urged_after(at(29, 10)) == ["handle-red", "handle-red-e1", "handle-yellow", "handle-yellow-e1"]
+
+        from zhengwu.appeals.timeline import urge_sentence
+
+        lead_urges = [
+            e for e in appeal.events.filter(action="urge").order_by("seq") if e.data["assignment"] == lead.pk
+        ]
+        assert [urge_sentence(e, "住建局") for e in lead_urges[-2:]] == [
+            "延期后办理临期（黄灯），系统自动催办住建局",
+            "延期后办理超期（红灯），系统自动催办住建局",
+        ]

@@ -18,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from zhengwu.calendar.selectors import get_calendar
@@ -1235,6 +1235,12 @@ def urge(
     return True
 
 
+def urge_threshold(limit: str, colour: str, *, extended: int = 0) -> str:
+    """The automatic urging's threshold tag: ``sign-yellow``, ``handle-red``, and after the n-th
+    approved extension ``handle-yellow-e2`` (a moved limit turns yellow and red again)."""
+    return f"{limit}-{colour}" + (f"-e{extended}" if extended else "")
+
+
 def _is_working_time(cal: WorkCalendar, now: datetime) -> bool:
     """Inside the calendar's working hours. In a year not entered yet, weekdays in WORKING_HOURS."""
     try:
@@ -1263,20 +1269,25 @@ def run_urging(now: datetime | None = None) -> int:
 
     Urging is a message to people at work, so it is sent in working hours only (the calendar and
     WORKING_HOURS): a limit that turned yellow on Saturday is urged once, on Monday morning. Each
-    limit (签收, 办理) is urged at most once per threshold (yellow, red)."""
+    limit (签收, 办理, and the 办理 limit after each approved extension) is urged at most once per
+    threshold (yellow, red)."""
     from .worklists import Lights
 
     now = now or _now()
     lights = Lights(now)  # one read of the calendar for the whole run
     at_work = _is_working_time(lights.cal, now)
     sent = 0
-    open_assignments = Assignment.objects.filter(
-        state__in=[AssignmentState.PENDING, AssignmentState.SIGNED]
-    ).select_related("appeal", "department")
+    open_assignments = (
+        Assignment.objects.filter(state__in=[AssignmentState.PENDING, AssignmentState.SIGNED])
+        .select_related("appeal", "department")
+        .annotate(extended=Count("extensions", filter=Q(extensions__state=Extension.State.APPROVED)))
+    )
     for a in open_assignments.iterator():
         colour = lights.sign(a) if a.state == AssignmentState.PENDING else lights.handle(a)
         if at_work and colour in ("yellow", "red"):
-            tag = f"{'sign' if a.state == AssignmentState.PENDING else 'handle'}-{colour}"
+            tag = urge_threshold(
+                "sign" if a.state == AssignmentState.PENDING else "handle", colour, extended=a.extended
+            )
             sent += urge(assignment=a, threshold=tag, by=SYSTEM)
         if colour == "red" and a.role == Assignment.Role.LEAD and a.state == AssignmentState.SIGNED:
             limit = a.handle_due_at - a.created_at

@@ -26,7 +26,7 @@ EVENT_KINDS: dict[str, str] = {
 
 LIMITS = {"sign": "签收", "handle": "办理"}
 LIGHTS = {"yellow": "临期（黄灯）", "red": "超期（红灯）"}
-_AUTOMATIC = re.compile(r"^(?:(?P<limit>sign|handle)-)?(?P<light>yellow|red)$")
+_AUTOMATIC = re.compile(r"^(?:(?P<limit>sign|handle)-)?(?P<light>yellow|red)(?:-e(?P<extended>\d+))?$")
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ def urge_sentence(event: AppealEvent, department: str) -> str:
     target = department or "承办单位"
     automatic = _AUTOMATIC.match(threshold)
     if automatic:
-        limit = LIMITS.get(automatic["limit"] or "", "")
+        limit = ("延期后" if automatic["extended"] else "") + LIMITS.get(automatic["limit"] or "", "")
         return f"{limit}{LIGHTS[automatic['light']]}，系统自动催办{target}"
     comment = str(data.get("note") or data.get("comment") or "").strip()
     if not comment:
