@@ -149,7 +149,7 @@ USE_ADMIN = "accounts.use_admin"  # in the admin role through accounts.*; no oth
 def is_administrator(user: Any) -> bool:
     """The Django admin (管理后台) is for administrators: the 管理员 role (the only one holding
     accounts.use_admin) or a superuser. Every other role works in the pages, which scope what it
-    sees; ``is_staff`` only tells staff from citizens (docs/adr/0007-admin-is-for-administrators.md).
+    sees; ``is_staff`` only tells staff from citizens (docs/adr/0003-admin-is-for-administrators.md).
     A permission rather than a group lookup: the page already loaded the user's permissions."""
     if not (user is not None and getattr(user, "is_authenticated", False) and user.is_active):
         return False
