@@ -102,3 +102,46 @@ def test_cross_validation_reports_folds_and_means():
     report = cv.as_dict()
     assert set(report["per_label_f1"]) == set(labels)
     assert report["model_mb"] > 0 and report["predictions_per_second"] > 0
+
+
+def test_nb_weighted_weights_equal_scaling_then_svm(tiny_model):
+    """The product folds the naive-Bayes scaling into its weight matrix. Computed the long way —
+    scale each text's features by the class's log-count ratio, then that class's own SVM — every
+    class's score must be the same number as the folded matrix's."""
+    from scipy import sparse
+
+    from zhengwu.triage.classifier import _nbsvm_class
+
+    assert tiny_model.meta["weighting"] == "nb"
+    texts = [compose(t, b) for t, b, _ in EXAMPLES]
+    labels = np.array([label for _, _, label in EXAMPLES])
+    vectorizer = TfidfVectorizer(analyzer=char_ngrams, sublinear_tf=True, min_df=1, dtype=np.float32)
+    X = vectorizer.fit_transform(texts)
+    codes = np.searchsorted(np.array(tiny_model.classes), labels)  # what the calibration fits on
+    nbsvm = _nbsvm_class()(C=1.0).fit(X, codes)
+    assert not np.allclose(nbsvm.ratios_, 0) and len(nbsvm.svms_) == len(tiny_model.classes)
+
+    probe = [compose(*NEW_LABOUR), compose(*NEW_ENVIRONMENT), *texts[:5]]
+    P = vectorizer.transform(probe)
+    two_step = np.column_stack(
+        [
+            svm.decision_function(P @ sparse.diags(ratio))
+            for svm, ratio in zip(nbsvm.svms_, nbsvm.ratios_, strict=True)
+        ]
+    )
+    np.testing.assert_allclose(nbsvm.decision_function(P), two_step, rtol=1e-5, atol=1e-6)
+    # … and the saved model's numpy scorer gives those same scores.
+    for row, text in enumerate(probe):
+        idx, values = tiny_model._vector(text)
+        np.testing.assert_allclose(tiny_model._logits(idx, values), two_step[row], rtol=1e-4, atol=1e-5)
+
+
+def test_plain_weighting_is_still_available_and_bad_names_refused():
+    titles = [t for t, _, _ in EXAMPLES]
+    bodies = [b for _, b, _ in EXAMPLES]
+    labels = [label for _, _, label in EXAMPLES]
+    plain = train(titles, bodies, labels, weighting="plain")
+    assert plain.meta["weighting"] == "plain"
+    assert plain.predict(*NEW_ENVIRONMENT)[0].category == ENVIRONMENT
+    with pytest.raises(TrainingDataError, match="特征加权方式无效"):
+        train(titles, bodies, labels, weighting="bayes")

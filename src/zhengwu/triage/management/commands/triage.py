@@ -15,9 +15,11 @@ from django.core.management.base import BaseCommand, CommandError
 
 from zhengwu.core.errors import DomainError
 from zhengwu.triage import services
-from zhengwu.triage.classifier import cross_validate, score, train
+from zhengwu.triage.classifier import WEIGHTINGS, cross_validate, score, train
 from zhengwu.triage.datasets import DatasetError, check_trainable, read_labelled, read_messages
 from zhengwu.triage.hotspots import find_hot_issues
+
+WEIGHTING_HELP = "特征加权：nb＝按朴素贝叶斯对数比加权（默认，交叉验证选定），plain＝不加权"
 
 
 def _date(value: str) -> date:
@@ -35,10 +37,12 @@ class Command(BaseCommand):
         p = sub.add_parser("evaluate", help="在一个文件上训练，在另一个文件上评估")
         p.add_argument("--train", required=True, help="训练集CSV（UTF-8，列 id,title,time,body,label）")
         p.add_argument("--test", required=True, help="测试集CSV（同样的列）")
+        p.add_argument("--weighting", choices=WEIGHTINGS, default="nb", help=WEIGHTING_HELP)
         p = sub.add_parser("cv", help="分层K折交叉验证")
         p.add_argument("--csv", required=True)
         p.add_argument("--folds", type=int, default=5)
         p.add_argument("--seed", type=int, default=42)
+        p.add_argument("--weighting", choices=WEIGHTINGS, default="nb", help=WEIGHTING_HELP)
         p = sub.add_parser("train", help="导入样本并训练新模型版本（分数不低于当前版本时自动启用）")
         p.add_argument("--csv", required=True)
         p.add_argument("--folds", type=int, default=5)
@@ -90,7 +94,10 @@ class Command(BaseCommand):
             raise CommandError(f"测试集含有训练集中没有的分类：{'、'.join(unseen)}")
         started = time.perf_counter()
         model = train(
-            [r.title for r in train_rows], [r.body for r in train_rows], [r.label for r in train_rows]
+            [r.title for r in train_rows],
+            [r.body for r in train_rows],
+            [r.label for r in train_rows],
+            weighting=options["weighting"],
         )
         train_seconds = time.perf_counter() - started
         with threadpool_limits(1):  # "predictions per second on one core"
@@ -103,6 +110,7 @@ class Command(BaseCommand):
             "macro_f1": round(scores.macro_f1, 4),
             "top3_recall": round(scores.top3_recall, 4),
             "per_label_f1": {k: round(v, 4) for k, v in scores.per_label_f1.items()},
+            "weighting": options["weighting"],
             "train_size": len(train_rows),
             "test_size": len(test_rows),
             "train_seconds": round(train_seconds, 3),
@@ -126,9 +134,11 @@ class Command(BaseCommand):
                 [r.label for r in rows],
                 folds=options["folds"],
                 seed=options["seed"],
+                weighting=options["weighting"],
             )
         result = cv.as_dict()
         result["n"] = len(rows)
+        result["weighting"] = options["weighting"]
         self._table(
             ["折", "准确率", "宏F1", "前三召回率"],
             [
