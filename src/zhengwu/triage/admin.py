@@ -30,13 +30,35 @@ from .models import (
 )
 
 
+class DispatchRuleForm(forms.ModelForm):
+    class Meta:
+        model = DispatchRule
+        fields = ["desk_category", "category", "keywords", "department", "priority", "is_active"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        chosen = data.get("desk_category")
+        if chosen is not None:
+            # The name follows the key; it is kept only for rules naming no desk category.
+            data["category"] = chosen.name
+        elif not (data.get("category") or "").strip():
+            self.add_error("desk_category", "请选择诉求分类")
+        return data
+
+
 @admin.register(DispatchRule)
 class DispatchRuleAdmin(admin.ModelAdmin):
-    list_display = ["category", "short_keywords", "department", "priority", "is_active"]
-    list_filter = ["is_active", "category"]
+    form = DispatchRuleForm
+    list_display = ["category_name", "short_keywords", "department", "priority", "is_active"]
+    list_filter = ["is_active", "desk_category"]
     list_editable = ["priority", "is_active"]
-    search_fields = ["category", "keywords"]
+    search_fields = ["category", "desk_category__name", "keywords"]
     autocomplete_fields = ["department"]
+    list_select_related = ["desk_category", "department"]
+
+    @admin.display(description="分类", ordering="category")
+    def category_name(self, obj: DispatchRule) -> str:
+        return obj.category_name
 
     @admin.display(description="关键词")
     def short_keywords(self, obj: DispatchRule) -> str:
@@ -59,10 +81,24 @@ class ImportExamplesForm(forms.Form):
 
 @admin.register(TrainingExample)
 class TrainingExampleAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "label", "suggested", "source", "short_text", "appeal_id", "created_by"]
-    list_filter = ["source", "label"]
-    search_fields = ["title", "body", "label"]
-    readonly_fields = ["digest", "created_at", "created_by", "appeal_id", "suggested", "source"]
+    list_display = [
+        "created_at",
+        "category_name",
+        "suggested",
+        "source",
+        "short_text",
+        "appeal_id",
+        "created_by",
+    ]
+    list_filter = ["source", "desk_category"]
+    search_fields = ["title", "body", "label", "desk_category__name"]
+    readonly_fields = ["digest", "created_at", "created_by", "appeal_id", "suggested", "source", "label"]
+    list_select_related = ["desk_category", "created_by"]
+
+    @admin.display(description="分类", ordering="desk_category__name")
+    def category_name(self, obj: TrainingExample) -> str:
+        return obj.category_name
+
     date_hierarchy = "created_at"
 
     @admin.display(description="诉求")

@@ -117,8 +117,14 @@ def check_trainable(
     if known:
         unknown = sorted(set(counts) - known)
         if unknown:
+            # Each unknown name with the rows (by their id column) that use it, the first few.
+            where = []
+            for label in unknown:
+                ids = [r.id for r in rows if r.label == label]
+                shown = "、".join(ids[:5]) + (f"等{len(ids)}行" if len(ids) > 5 else "")
+                where.append(f"{label}（id为{shown}的行）")
             raise DatasetError(
-                f"{name} 含有派单目录中没有的分类：{'、'.join(unknown)}（已有分类：{'、'.join(sorted(known))}）"
+                f"{name} 含有派单目录中没有的分类：{'、'.join(where)}。已有分类：{'、'.join(sorted(known))}"
             )
     counts += stored or Counter()
     if len(counts) < 2:

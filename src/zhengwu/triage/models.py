@@ -22,7 +22,25 @@ class DispatchRule(TimeStampedModel):
     """派单目录 — a keyword rule: an appeal mentioning any of the keywords goes to this category
     (and department). Answers on cold start and whenever the model is unavailable."""
 
-    category = models.CharField("分类", max_length=50, db_index=True)
+    category = models.CharField(
+        "分类名称",
+        max_length=50,
+        db_index=True,
+        blank=True,
+        help_text="选择诉求分类后自动填写；仅在分类不属于诉求分类时才直接填写",
+    )
+    # The key: renaming the desk's category must not detach its rules. ``category`` keeps the name
+    # for rules written before the desk knew the category (and is refreshed from the key on save
+    # in the admin), readers go through ``category_name``.
+    desk_category = models.ForeignKey(
+        "appeals.Category",
+        verbose_name="诉求分类",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"parent__isnull": True},
+    )
     keywords = models.TextField("关键词", help_text="每行一个，或用逗号、顿号分隔；出现任一关键词即匹配")
     department = models.ForeignKey(
         "org.Department",
@@ -42,7 +60,12 @@ class DispatchRule(TimeStampedModel):
         ordering = ["-priority", "category", "id"]
 
     def __str__(self) -> str:
-        return f"{self.category}：{self.keywords[:30]}"
+        return f"{self.category_name}：{self.keywords[:30]}"
+
+    @property
+    def category_name(self) -> str:
+        """The category's current name: the desk category's when the rule refers to one."""
+        return self.desk_category.name if self.desk_category_id and self.desk_category else self.category
 
     def keyword_list(self) -> list[str]:
         from .rules import split_keywords
@@ -61,7 +84,17 @@ class TrainingExample(models.Model):
 
     title = models.CharField("标题", max_length=200, blank=True)
     body = models.TextField("内容")
-    label = models.CharField("分类", max_length=50, db_index=True)
+    label = models.CharField("分类名称（记录时）", max_length=50, db_index=True)
+    # The key the example is attached to: a renamed category keeps its examples. ``label`` is the
+    # name as it was recorded, used only where no desk category of that name existed.
+    desk_category = models.ForeignKey(
+        "appeals.Category",
+        verbose_name="诉求分类",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     suggested = models.CharField("系统建议", max_length=50, blank=True)
     source = models.CharField("来源", max_length=20, choices=ExampleSource.choices, db_index=True)
     digest = models.CharField(
@@ -87,7 +120,12 @@ class TrainingExample(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
-        return f"{self.label}：{(self.title or self.body)[:30]}"
+        return f"{self.category_name}：{(self.title or self.body)[:30]}"
+
+    @property
+    def category_name(self) -> str:
+        """The category's current name: the desk category's when the example refers to one."""
+        return self.desk_category.name if self.desk_category_id and self.desk_category else self.label
 
     @property
     def is_correction(self) -> bool:
@@ -104,6 +142,11 @@ class ModelVersion(models.Model):
     size_bytes = models.PositiveBigIntegerField("文件大小（字节）", default=0)
     training_size = models.PositiveIntegerField("训练样本数")
     labels = models.JSONField("分类", default=list)
+    # The model file names its classes as they were called at training; this maps each name to the
+    # desk category's key, so that a suggestion shows the category's current name after a rename.
+    category_keys = models.JSONField(
+        "分类主键", default=dict, blank=True, help_text="训练时的分类名称 → 诉求分类主键"
+    )
     cv_folds = models.PositiveSmallIntegerField("交叉验证折数", default=5)
     cv_macro_f1 = models.FloatField("交叉验证宏F1")
     cv_accuracy = models.FloatField("交叉验证准确率")

@@ -36,7 +36,7 @@ def match_rules(text: str, rules: Iterable[DispatchRule] | None = None) -> list[
     matched keywords, then the longest keyword (a longer keyword is a more specific one). One
     entry per category, naming its best rule and keyword as the reason."""
     if rules is None:
-        rules = DispatchRule.objects.filter(is_active=True).select_related("department")
+        rules = DispatchRule.objects.filter(is_active=True).select_related("department", "desk_category")
     folded = text.lower()
     best: dict[str, tuple[tuple[int, int, int], RuleMatch]] = {}
     for rule in rules:
@@ -45,11 +45,12 @@ def match_rules(text: str, rules: Iterable[DispatchRule] | None = None) -> list[
             continue
         keyword = max(found, key=len)
         rank = (rule.priority, len(found), len(keyword))
-        current = best.get(rule.category)
+        name = rule.category_name
+        current = best.get(name)
         if current is None or rank > current[0]:
-            best[rule.category] = (
+            best[name] = (
                 rank,
-                RuleMatch(rule.category, rule.department, keyword, rule.pk, rule.priority),
+                RuleMatch(name, rule.department, keyword, rule.pk, rule.priority),
             )
     ordered = [m for _, m in sorted(best.values(), key=lambda v: v[0], reverse=True)]
     missing = {m.category for m in ordered if m.department is None}

@@ -19,8 +19,8 @@ from typing import Any, Literal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef
-from django.db.models.functions import Substr
+from django.db.models import Count, Exists, F, OuterRef
+from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 
 from zhengwu.appeals.models import Appeal, Category, Channel, HandlingMode
@@ -133,6 +133,21 @@ def active_model() -> tuple[ModelVersion | None, TextClassifier | None, str]:
         return version, None, f"模型v{version.number}不可用（{exc.reason}）"
 
 
+def category_keys(names: Iterable[str]) -> dict[str, int]:
+    """The key of each desk first-level category among ``names`` (one query); names the desk does
+    not know are left out."""
+    return dict(Category.objects.filter(parent__isnull=True, name__in=set(names)).values_list("name", "pk"))
+
+
+def current_names(version: ModelVersion) -> dict[str, str]:
+    """Each class of ``version`` (its name at training) → the category's name now, through the key
+    stored with the version: a category renamed since still gets its suggestions. A class whose
+    category is gone, or that never was a desk category, keeps its trained name."""
+    keys: dict[str, int] = version.category_keys or {}
+    now = dict(Category.objects.filter(pk__in=set(keys.values())).values_list("pk", "name"))
+    return {trained: now[pk] for trained, pk in keys.items() if pk in now}
+
+
 def suggest(*, title: str, body: str) -> SuggestionResult:
     """Top categories for an appeal with their department and the reason: from the active model,
     or — with no model, or a model whose file is missing or corrupt — from the 派单目录 rules,
@@ -141,15 +156,16 @@ def suggest(*, title: str, body: str) -> SuggestionResult:
     version, model, problem = active_model()
     if model is not None and version is not None:
         predictions = model.predict(title, body, top=SUGGESTIONS, explain=5)
-        departments = department_for(p.category for p in predictions)
+        names = current_names(version)
+        departments = department_for(names.get(p.category, p.category) for p in predictions)
         return SuggestionResult(
             source="model",
             model_version=version.number,
             suggestions=[
                 Suggestion(
-                    category=p.category,
+                    category=names.get(p.category, p.category),
                     probability=round(p.probability, 4),
-                    department=departments.get(p.category),
+                    department=departments.get(names.get(p.category, p.category)),
                     reasons=[e.phrase for e in p.evidence],
                     evidence=[
                         {"phrase": e.phrase, "weight": e.weight, "features": list(e.features)}
@@ -184,8 +200,13 @@ def first_suggestions(items: Sequence[tuple[str, str]]) -> list[Suggestion | Non
     the rules read once for all. None where there is no suggestion (no rule matches, or text the
     classifier refuses). Departments are not resolved and reasons not given: the appeal's own page
     has them."""
-    _, model, _ = active_model()
-    rules = None if model else list(DispatchRule.objects.filter(is_active=True).select_related("department"))
+    version, model, _ = active_model()
+    names = current_names(version) if model is not None and version is not None else {}
+    rules = (
+        None
+        if model
+        else list(DispatchRule.objects.filter(is_active=True).select_related("department", "desk_category"))
+    )
     out: list[Suggestion | None] = []
     for title, body in items:
         try:
@@ -195,7 +216,9 @@ def first_suggestions(items: Sequence[tuple[str, str]]) -> list[Suggestion | Non
             continue
         if model is not None:
             best = model.predict(title, body, top=1, explain=0)[0]
-            out.append(Suggestion(best.category, round(best.probability, 4), None, []))
+            out.append(
+                Suggestion(names.get(best.category, best.category), round(best.probability, 4), None, [])
+            )
         else:
             matches = match_rules(f"{title}\n{body}", rules)
             out.append(Suggestion(matches[0].category, None, None, []) if matches else None)
@@ -231,6 +254,7 @@ def record_decision(
             title=title[:200],
             body=body,
             label=label,
+            desk_category_id=category_keys([label]).get(label),
             suggested=suggested,
             source=ExampleSource.DISPATCHER,
             digest=text_digest(title, body),
@@ -248,6 +272,8 @@ def import_examples(rows: Iterable[tuple[str, str, str]], *, by: Any = None) -> 
     """Store seed examples (title, body, label), skipping texts already stored. Returns how many
     were added. Callers validate the rows first (the command refuses a bad file as a whole)."""
     seen = set(TrainingExample.objects.values_list("digest", flat=True))
+    rows = list(rows)
+    keys = category_keys(label.strip() for _, _, label in rows)
     new: list[TrainingExample] = []
     for title, body, label in rows:
         digest = text_digest(title, body)
@@ -259,6 +285,7 @@ def import_examples(rows: Iterable[tuple[str, str, str]], *, by: Any = None) -> 
                 title=title.strip()[:200],
                 body=body.strip(),
                 label=label.strip(),
+                desk_category_id=keys.get(label.strip()),
                 source=ExampleSource.SEED,
                 digest=digest,
                 created_by=by if getattr(by, "is_authenticated", False) else None,
@@ -273,7 +300,7 @@ def known_categories() -> set[str]:
     """The categories the desk can route: its active first-level 诉求分类, and any the rules name."""
     return set(
         Category.objects.filter(parent__isnull=True, is_active=True).values_list("name", flat=True)
-    ) | set(DispatchRule.objects.filter(is_active=True).values_list("category", flat=True))
+    ) | set(DispatchRule.objects.filter(is_active=True).values_list(RULE_CATEGORY, flat=True))
 
 
 def import_labelled_file(path: Any, *, name: str = "", by: Any = None) -> tuple[int, int]:
@@ -291,10 +318,18 @@ def import_labelled_file(path: Any, *, name: str = "", by: Any = None) -> tuple[
     return import_examples(((r.title, r.body, r.label) for r in rows), by=by), len(rows)
 
 
+# The category an example or rule refers to, by its current name: the desk category's when the row
+# has its key, else the name it was written with.
+EXAMPLE_CATEGORY = Coalesce(F("desk_category__name"), F("label"))
+RULE_CATEGORY = Coalesce(F("desk_category__name"), F("category"))
+
+
 def _latest_examples(*fields: str) -> dict[str, tuple[Any, ...]]:
-    """``fields`` of each distinct text's latest example: when the same text was labelled more
-    than once (a dispatcher corrected a seed example), the latest label wins."""
-    rows = TrainingExample.objects.order_by("created_at", "id").values_list("digest", *fields)
+    """``fields`` of each distinct text's latest example (``"label"`` is the category's current
+    name): when the same text was labelled more than once (a dispatcher corrected a seed example),
+    the latest label wins."""
+    columns: list[Any] = [EXAMPLE_CATEGORY if f == "label" else f for f in fields]
+    rows = TrainingExample.objects.order_by("created_at", "id").values_list("digest", *columns)
     return {digest: tuple(rest) for digest, *rest in rows}
 
 
@@ -332,6 +367,7 @@ def train_model_version(*, by: Any = None, folds: int = 5) -> ModelVersion:
             size_bytes=(model_dir() / file_name).stat().st_size,
             training_size=len(labels),
             labels=list(model.classes),
+            category_keys=category_keys(model.classes),
             cv_folds=len(cv.folds),
             cv_macro_f1=round(cv.macro_f1, 4),
             cv_accuracy=round(cv.accuracy, 4),
