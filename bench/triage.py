@@ -133,13 +133,136 @@ def learning_curve(titles, bodies, labels, *, folds: int, fractions=(0.25, 0.5, 
     return {"points": points, "per_doubling": round(float(per_doubling), 4), "at": [n1, f1]}
 
 
+def read_messages(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+# The answering department, read from the reply, as a weak label: first match wins, so the more
+# specific names come first. "我局" and the like name no department and leave a message unlabelled.
+DEPARTMENT_CATEGORY = (
+    ("交警", "交通运输"),
+    ("交通运输", "交通运输"),
+    ("运管", "交通运输"),
+    ("公交", "交通运输"),
+    ("教育", "教育文体"),
+    ("文化", "教育文体"),
+    ("体育", "教育文体"),
+    ("卫生健康", "卫生计生"),
+    ("卫健", "卫生计生"),
+    ("卫计", "卫生计生"),
+    ("卫生计生", "卫生计生"),
+    ("人力资源和社会保障", "劳动和社会保障"),
+    ("人社", "劳动和社会保障"),
+    ("医疗保障", "劳动和社会保障"),
+    ("医保", "劳动和社会保障"),
+    ("生态环境", "环境保护"),
+    ("环保", "环境保护"),
+    ("环境保护", "环境保护"),
+    ("商务", "商贸旅游"),
+    ("市场监督", "商贸旅游"),
+    ("市场监管", "商贸旅游"),
+    ("旅游", "商贸旅游"),
+    ("住房和城乡建设", "城乡建设"),
+    ("住建", "城乡建设"),
+    ("规划", "城乡建设"),
+    ("城管", "城乡建设"),
+    ("城市管理", "城乡建设"),
+    ("自然资源", "城乡建设"),
+    ("国土", "城乡建设"),
+    ("住房公积金", "城乡建设"),
+)
+
+
+def department_label(reply: str) -> str | None:
+    head = reply[:400]
+    found = [(head.find(k), category) for k, category in DEPARTMENT_CATEGORY if k in head]
+    return min(found)[1] if found else None
+
+
+def cv_with_extra(
+    titles,
+    bodies,
+    labels,
+    *,
+    extra_titles=(),
+    extra_bodies=(),
+    extra_labels=None,
+    threshold: float | None = None,
+    folds: int = 5,
+    seed: int = 42,
+    trace: list | None = None,
+    **train_kwargs,
+):
+    """Cross-validation on the labelled messages only, with extra messages added to the training
+    part of each fold and never to its test part: with ``extra_labels`` (weak labels, None where
+    unknown) as they are; without, pseudo-labelled by a model fitted on that fold's training part
+    alone, keeping those whose top probability reaches ``threshold`` (self-training, one round).
+    Extra messages whose text equals a test message of the fold are left out. ``trace`` receives,
+    per fold, (training items, test items, number of extra examples added)."""
+    y = np.asarray(labels)
+    splits = StratifiedKFold(folds, shuffle=True, random_state=seed).split(np.zeros(len(y)), y)
+    fold_scores, added = [], []
+    for train_idx, test_idx in splits:
+        tr_t, tr_b = [titles[i] for i in train_idx], [bodies[i] for i in train_idx]
+        tr_y = y[train_idx].tolist()
+        test_texts = {(titles[i], bodies[i]) for i in test_idx}
+        candidates = [
+            k for k, item in enumerate(zip(extra_titles, extra_bodies, strict=True)) if item not in test_texts
+        ]
+        if extra_labels is not None:
+            new = [(extra_titles[k], extra_bodies[k], extra_labels[k]) for k in candidates if extra_labels[k]]
+        else:
+            first = train(tr_t, tr_b, tr_y, **train_kwargs)
+            proba = first.predict_many([(extra_titles[k], extra_bodies[k]) for k in candidates])
+            best = proba.argmax(axis=1)
+            new = [
+                (extra_titles[k], extra_bodies[k], first.classes[best[j]])
+                for j, k in enumerate(candidates)
+                if proba[j, best[j]] >= (threshold or 0.0)
+            ]
+        model = train(
+            tr_t + [t for t, _, _ in new],
+            tr_b + [b for _, b, _ in new],
+            tr_y + [c for _, _, c in new],
+            **train_kwargs,
+        )
+        test_items = [(titles[i], bodies[i]) for i in test_idx]
+        fold_scores.append(score(model.classes, model.predict_many(test_items), y[test_idx].tolist()))
+        added.append(len(new))
+        if trace is not None:
+            trace.append(
+                ([*zip(tr_t, tr_b, strict=True), *((t, b) for t, b, _ in new)], test_items, len(new))
+            )
+    return {
+        "macro_f1": round(statistics.mean(f.macro_f1 for f in fold_scores), 4),
+        "top3_recall": round(statistics.mean(f.top3_recall for f in fold_scores), 4),
+        "per_fold": [round(f.macro_f1, 4) for f in fold_scores],
+        "added_per_fold": added,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--n", type=int, default=100_000, help="synthesised appeals for the speed tests")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--skip-cv", action="store_true")
+    parser.add_argument("--skip-speed", action="store_true", help="no near-duplicate and hot-issue timings")
     parser.add_argument("--learning-curve", action="store_true", help="also measure F1 against training size")
+    parser.add_argument("--weighting", choices=("nb", "plain"), default="nb")
+    parser.add_argument(
+        "--self-training",
+        type=float,
+        nargs="*",
+        metavar="THRESHOLD",
+        help="also cross-validate with unlabelled.csv + hot_messages.csv pseudo-labelled at these confidences",
+    )
+    parser.add_argument(
+        "--reply-labels",
+        action="store_true",
+        help="also cross-validate with replies.csv labelled by department",
+    )
     args = parser.parse_args()
     results: dict[str, object] = {
         "machine": f"{platform.node()}, {os.cpu_count()} cores, Python {platform.python_version()}",
@@ -150,7 +273,9 @@ def main() -> None:
     titles, bodies, labels = [r.title for r in rows], [r.body for r in rows], [r.label for r in rows]
     with threadpool_limits(1):  # one core throughout: the figures must hold on a busy server
         if not args.skip_cv:
-            cv, wall, _ = timed(cross_validate, titles, bodies, labels, folds=args.folds)
+            cv, wall, _ = timed(
+                cross_validate, titles, bodies, labels, folds=args.folds, weighting=args.weighting
+            )
             results["cv"] = {**cv.as_dict(), "seconds": round(wall, 1)}
             print(
                 f"CV {args.folds}-fold: macro-F1 {cv.macro_f1:.4f}, top-3 {cv.top3_recall:.4f} ({wall:.0f} s)"
@@ -160,6 +285,39 @@ def main() -> None:
                     f"  fold {i}: accuracy {fold.accuracy:.4f} macro-F1 {fold.macro_f1:.4f} top-3 {fold.top3_recall:.4f}"
                 )
 
+        if args.self_training:
+            extra = read_messages(args.data / "unlabelled.csv") + read_messages(
+                args.data / "hot_messages.csv"
+            )
+            for threshold in args.self_training:
+                result = cv_with_extra(
+                    titles,
+                    bodies,
+                    labels,
+                    extra_titles=[m["title"] for m in extra],
+                    extra_bodies=[m["body"] for m in extra],
+                    threshold=threshold,
+                    folds=args.folds,
+                    weighting=args.weighting,
+                )
+                results[f"self_training_{threshold}"] = result
+                print(f"self-training, threshold {threshold}: {json.dumps(result)}", flush=True)
+        if args.reply_labels:
+            replies = read_messages(args.data / "replies.csv")
+            weak = [department_label(m["reply"]) for m in replies]
+            result = cv_with_extra(
+                titles,
+                bodies,
+                labels,
+                extra_titles=[m["title"] for m in replies],
+                extra_bodies=[m["body"] for m in replies],
+                extra_labels=weak,
+                folds=args.folds,
+                weighting=args.weighting,
+            )
+            results["reply_labels"] = {**result, "weakly_labelled": sum(1 for w in weak if w)}
+            print(f"department-from-reply labels: {json.dumps(results['reply_labels'])}", flush=True)
+
         if args.learning_curve:
             curve = learning_curve(titles, bodies, labels, folds=args.folds)
             results["learning_curve"] = curve
@@ -168,7 +326,7 @@ def main() -> None:
                 needed = n * 2 ** ((target - f1) / curve["per_doubling"])
                 print(f"  macro-F1 {target} needs at least ~{needed:,.0f} training examples")
 
-        model, wall, cpu = timed(train, titles, bodies, labels)
+        model, wall, cpu = timed(train, titles, bodies, labels, weighting=args.weighting)
         results["train"] = {"n": len(rows), "wall_seconds": round(wall, 1), "cpu_seconds": round(cpu, 1)}
         print(f"training on {len(rows)}: {wall:.1f} s wall, {cpu:.1f} s CPU")
 
@@ -187,6 +345,9 @@ def main() -> None:
             f"model {results['model_mb']} MB, {len(model.terms)} features"
         )
 
+    if args.skip_speed:
+        print(json.dumps(results, ensure_ascii=False))
+        return
     pool = load_pool(args.data)
     (messages, sources), wall, _ = timed(synthesise, pool, args.n)
     print(f"synthesised {len(messages)} appeals from {len(pool)} messages in {wall:.0f} s")
