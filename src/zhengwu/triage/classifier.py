@@ -309,15 +309,19 @@ WEIGHTINGS = ("nb", "plain")
 
 
 def nb_ratios(X: Any, y: npt.NDArray[Any], classes: Any, *, alpha: float = 1.0) -> npt.NDArray[np.float64]:
-    """The naive-Bayes log-count ratio of every feature for each class against the rest (Wang &
-    Manning 2012), one row per class: log of the smoothed mean feature value in the class over the
-    same in the other classes."""
+    """The naive-Bayes log-count ratio of every feature for each class against the rest, one row
+    per class, as Wang & Manning (2012) define it: on binarised features (present or not),
+    smoothed by ``alpha``, each side normalised to sum 1. Measured against the mean tf-idf value
+    per side instead: 5-fold macro-F1 0.9030 against 0.8994 (docs/benchmarks.md)."""
+    present = X.copy()
+    present.data = np.ones_like(present.data)
+    present.eliminate_zeros()
     rows = []
     for c in classes:
         inside = np.asarray(y == c)
-        p = (np.asarray(X[inside].sum(axis=0)).ravel() + alpha) / (inside.sum() + alpha)
-        q = (np.asarray(X[~inside].sum(axis=0)).ravel() + alpha) / ((~inside).sum() + alpha)
-        rows.append(np.log(p / q))
+        p = np.asarray(present[inside].sum(axis=0), dtype=np.float64).ravel() + alpha
+        q = np.asarray(present[~inside].sum(axis=0), dtype=np.float64).ravel() + alpha
+        rows.append(np.log((p / p.sum()) / (q / q.sum())))
     return np.vstack(rows)
 
 
