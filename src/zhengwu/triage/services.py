@@ -36,6 +36,7 @@ from .classifier import (
     TrainingDataError,
     cross_validate,
     file_sha256,
+    score,
     train,
 )
 from .datasets import DatasetError, check_trainable, read_labelled
@@ -324,37 +325,149 @@ EXAMPLE_CATEGORY = Coalesce(F("desk_category__name"), F("label"))
 RULE_CATEGORY = Coalesce(F("desk_category__name"), F("category"))
 
 
-def _latest_examples(*fields: str) -> dict[str, tuple[Any, ...]]:
+def _latest_examples(*fields: str, before: datetime | None = None) -> dict[str, tuple[Any, ...]]:
     """``fields`` of each distinct text's latest example (``"label"`` is the category's current
     name): when the same text was labelled more than once (a dispatcher corrected a seed example),
-    the latest label wins."""
+    the latest label wins. ``before``: as the examples stood at that moment."""
     columns: list[Any] = [EXAMPLE_CATEGORY if f == "label" else f for f in fields]
-    rows = TrainingExample.objects.order_by("created_at", "id").values_list("digest", *columns)
+    examples = TrainingExample.objects.order_by("created_at", "id")
+    if before is not None:
+        examples = examples.filter(created_at__lt=before)
+    rows = examples.values_list("digest", *columns)
     return {digest: tuple(rest) for digest, *rest in rows}
 
 
-def training_set() -> tuple[list[str], list[str], list[str], list[str]]:
-    """Titles, bodies and labels to train on (the latest label of each text), and notes on what
+def _training_rows() -> tuple[list[tuple[str, str, str, str]], list[str]]:
+    """(digest, title, body, label) of each text to train on (its latest label), and notes on what
     was left out."""
     latest = _latest_examples("title", "body", "label")
     counts = Counter(label for _, _, label in latest.values())
     rare = sorted(c for c, n in counts.items() if n < MIN_PER_CATEGORY)
     notes = [f"样本少于{MIN_PER_CATEGORY}条的分类未参加训练：{'、'.join(rare)}"] if rare else []
-    kept = [row for row in latest.values() if row[2] not in rare]
-    return [r[0] for r in kept], [r[1] for r in kept], [r[2] for r in kept], notes
+    return [(d, *row) for d, row in latest.items() if row[2] not in rare], notes
 
 
-def train_model_version(*, by: Any = None, folds: int = 5) -> ModelVersion:
-    """Train on every stored example, cross-validate, store the version, and activate it only if
-    its macro-F1 is at least the active version's (or no usable version is active)."""
-    titles, bodies, labels, notes = training_set()
+def training_set() -> tuple[list[str], list[str], list[str], list[str]]:
+    """Titles, bodies and labels to train on (the latest label of each text), and notes on what
+    was left out."""
+    rows, notes = _training_rows()
+    return [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows], notes
+
+
+@dataclass(frozen=True)
+class FoldComparison:
+    """Macro-F1 of the candidate and of the active version's set-up, fold by fold, on the same
+    held-out folds of the current examples."""
+
+    candidate: list[float]
+    active: list[float]
+
+    @property
+    def candidate_f1(self) -> float:
+        return sum(self.candidate) / len(self.candidate)
+
+    @property
+    def active_f1(self) -> float:
+        return sum(self.active) / len(self.active)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "folds": len(self.candidate),
+            "candidate_macro_f1": round(self.candidate_f1, 4),
+            "active_macro_f1": round(self.active_f1, 4),
+            "candidate_per_fold": [round(f, 4) for f in self.candidate],
+            "active_per_fold": [round(f, 4) for f in self.active],
+        }
+
+
+def compare_on_same_folds(
+    *,
+    active: ModelVersion,
+    active_model: TextClassifier,
+    rows: Sequence[tuple[str, str, str, str]],
+    candidate_options: dict[str, Any],
+    folds: int = 5,
+    seed: int = 42,
+) -> FoldComparison:
+    """Score the candidate and the active version on the same held-out folds of today's examples.
+
+    The stored active model cannot simply be scored on them: it was trained on most of these
+    texts, so it would be marked on its own homework. Nor is its recorded CV figure comparable: it
+    was computed on the data of its day. So, on each fold (stratified, shuffled with ``seed``, as
+    ``cross_validate``), both are retrained on that fold's training part and scored on its held-out
+    part, which neither saw:
+
+    - the candidate: the set-up about to be trained (``candidate_options``), on every example;
+    - the active version: its own set-up (C and weighting, from its model file), on only the texts
+      it had when it was trained, with the labels they had then.
+
+    What differs is then exactly what retraining would change — the examples that arrived since
+    (corrections included) and the set-up — and both are marked against today's labels.
+    """
+    from sklearn.model_selection import StratifiedKFold
+
+    before = _latest_examples("label", before=active.created_at)
+    then = {digest: label for digest, (label,) in before.items()}
+    options: dict[str, Any] = {
+        "C": float(active_model.meta.get("C", 1.0)),
+        # Versions trained before the weighting was a choice were the plain LinearSVC.
+        "weighting": str(active_model.meta.get("weighting", "plain")),
+    }
+    labels = [r[3] for r in rows]
+    k = min(folds, min(Counter(labels).values()))
+    splitter = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
+    candidate: list[float] = []
+    old: list[float] = []
+    for train_idx, test_idx in splitter.split([0] * len(rows), labels):
+        held_out = [(rows[i][1], rows[i][2]) for i in test_idx]
+        truth = [labels[i] for i in test_idx]
+        new_model = train(
+            [rows[i][1] for i in train_idx],
+            [rows[i][2] for i in train_idx],
+            [labels[i] for i in train_idx],
+            **candidate_options,
+        )
+        candidate.append(score(new_model.classes, new_model.predict_many(held_out), truth).macro_f1)
+        seen = [(rows[i][1], rows[i][2], then[rows[i][0]]) for i in train_idx if rows[i][0] in then]
+        counts = Counter(label for *_, label in seen)
+        seen = [row for row in seen if counts[row[2]] >= MIN_PER_CATEGORY]
+        try:
+            old_model = train([r[0] for r in seen], [r[1] for r in seen], [r[2] for r in seen], **options)
+        except TrainingDataError:
+            old.append(0.0)  # too little of its data falls in this fold to train: it predicts nothing
+            continue
+        old.append(score(old_model.classes, old_model.predict_many(held_out), truth).macro_f1)
+    return FoldComparison(candidate=candidate, active=old)
+
+
+def train_model_version(
+    *, by: Any = None, folds: int = 5, options: dict[str, Any] | None = None
+) -> ModelVersion:
+    """Train on every stored example, cross-validate, store the version, and activate it only if,
+    on the same held-out folds of today's examples, it scores a macro-F1 at least the active
+    version's (see ``compare_on_same_folds``), or no usable version is active. ``options``: the
+    classifier's settings (``C``, ``weighting``), its defaults when None."""
+    options = dict(options or {})
+    rows, notes = _training_rows()
+    titles, bodies, labels = [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows]
     started = time.perf_counter()
     try:
-        cv = cross_validate(titles, bodies, labels, folds=folds)
-        model = train(titles, bodies, labels)
+        cv = cross_validate(titles, bodies, labels, folds=folds, **options)
+        model = train(titles, bodies, labels, **options)
     except TrainingDataError as exc:
         raise DomainError(f"训练样本不足：{exc}") from exc
     seconds = time.perf_counter() - started
+    # Outside the transaction (it trains), on the version active now; checked again below.
+    current = ModelVersion.objects.filter(is_active=True).first()
+    comparison: FoldComparison | None = None
+    if current is not None and not version_problem(current, thorough=True):
+        comparison = compare_on_same_folds(
+            active=current,
+            active_model=load_version(current),
+            rows=rows,
+            candidate_options=options,
+            folds=folds,
+        )
     with transaction.atomic():
         last = ModelVersion.objects.select_for_update().order_by("-number").first()
         number = (last.number if last else 0) + 1
@@ -372,24 +485,30 @@ def train_model_version(*, by: Any = None, folds: int = 5) -> ModelVersion:
             cv_macro_f1=round(cv.macro_f1, 4),
             cv_accuracy=round(cv.accuracy, 4),
             cv_top3=round(cv.top3_recall, 4),
-            cv_report=cv.as_dict(),
+            cv_report={**cv.as_dict(), "comparison": comparison.as_dict() if comparison else None},
             train_seconds=round(seconds, 2),
             created_by=by if getattr(by, "is_authenticated", False) else None,
         )
         active = ModelVersion.objects.select_for_update().filter(is_active=True).first()
         problem = version_problem(active) if active else ""
-        if active is None or problem or version.cv_macro_f1 >= active.cv_macro_f1:
+        if active is None or problem:
             if active is not None:
-                notes.append(
-                    f"当前版本v{active.number}不可用（{problem}），已自动启用"
-                    if problem
-                    else f"宏F1 {version.cv_macro_f1:.4f} 不低于v{active.number}的 {active.cv_macro_f1:.4f}，已自动启用"
-                )
+                notes.append(f"当前版本v{active.number}不可用（{problem}），已自动启用")
             _switch_to(version)
+        elif comparison is None or current is None or active.pk != current.pk:
+            # The active version changed (or became usable) while this one trained: leave it to
+            # the administrator rather than compare against a version not measured.
+            notes.append(f"训练期间启用版本已变为v{active.number}，未自动启用，请在模型版本中比较后决定")
         else:
-            notes.append(
-                f"宏F1 {version.cv_macro_f1:.4f} 低于当前启用版本v{active.number}的 {active.cv_macro_f1:.4f}，未自动启用"
+            same = (
+                f"在当前样本的同一{len(comparison.candidate)}折上，新版本宏F1 {comparison.candidate_f1:.4f}，"
+                f"v{active.number}（按其设置和当时的样本重训）{comparison.active_f1:.4f}"
             )
+            if comparison.candidate_f1 >= comparison.active_f1:
+                notes.append(f"{same}，不低于，已自动启用")
+                _switch_to(version)
+            else:
+                notes.append(f"{same}，低于，未自动启用")
         version.notes = "；".join(notes)
         version.save(update_fields=["notes"])
         record(
