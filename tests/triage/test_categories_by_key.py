@@ -106,3 +106,30 @@ def test_import_resolves_names_and_names_the_rows_of_an_unknown_one(tmp_path):
     with pytest.raises(InvalidInput, match="天气预报（id为9001的行）") as caught:
         services.import_labelled_file(bad, name="bad.csv")
     assert caught.value.field == "file"
+
+
+def test_the_admin_writes_a_rule_against_a_desk_category_and_lists_its_current_name(client, triage_admin):
+    environment = first_level(ENVIRONMENT)
+    client.force_login(triage_admin)
+    form = {
+        "desk_category": environment.pk,
+        "category": "",
+        "keywords": "油烟",
+        "priority": 0,
+        "is_active": "on",
+    }
+    response = client.post("/admin/triage/dispatchrule/add/", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    rule = DispatchRule.objects.get()
+    assert rule.desk_category == environment and rule.category == ENVIRONMENT
+
+    nothing = client.post("/admin/triage/dispatchrule/add/", {**form, "desk_category": ""})
+    assert nothing.status_code == 200 and "请选择诉求分类" in nothing.content.decode()
+
+    environment.name = RENAMED
+    environment.save()
+    page = client.get("/admin/triage/dispatchrule/").content.decode()
+    assert (
+        f'<th class="field-category_name"><a href="/admin/triage/dispatchrule/{rule.pk}/change/">{RENAMED}</a>'
+        in page
+    )
