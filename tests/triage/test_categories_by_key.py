@@ -133,3 +133,16 @@ def test_the_admin_writes_a_rule_against_a_desk_category_and_lists_its_current_n
         f'<th class="field-category_name"><a href="/admin/triage/dispatchrule/{rule.pk}/change/">{RENAMED}</a>'
         in page
     )
+
+
+def test_the_demo_rules_refer_to_the_desk_categories_and_are_not_added_twice():
+    from zhengwu.triage.demo import DEMO_RULES, load_demo_dispatch_rules
+
+    load_demo_dispatch_rules()
+    environment = first_level(ENVIRONMENT)
+    environment.name = RENAMED
+    environment.save()
+    load_demo_dispatch_rules()
+    assert DispatchRule.objects.count() == len(DEMO_RULES)
+    assert not DispatchRule.objects.filter(desk_category=None).exists()
+    assert DispatchRule.objects.get(desk_category=environment).category_name == RENAMED

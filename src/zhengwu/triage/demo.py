@@ -24,10 +24,18 @@ def load_demo_dispatch_rules() -> None:
     """One keyword rule per first-level category (departments come from the categories), added
     only where the category has no rule yet."""
     from .models import DispatchRule
+    from .services import category_keys
 
+    keys = category_keys(DEMO_RULES)
     for category, keywords in DEMO_RULES.items():
-        if not DispatchRule.objects.filter(category=category).exists():
-            DispatchRule.objects.create(category=category, keywords=keywords)
+        key = keys.get(category)
+        rules = (
+            DispatchRule.objects.filter(desk_category_id=key)
+            if key
+            else DispatchRule.objects.filter(category=category)
+        )
+        if not rules.exists():
+            DispatchRule.objects.create(category=category, desk_category_id=key, keywords=keywords)
 
 
 # (title, text, address, contact name, phone, type)
