@@ -3,7 +3,12 @@ training time, prediction speed on one core, model size, near-duplicate lookups 
 over 100,000 appeals. Figures go to docs/benchmarks.md, section 智能研判.
 
     .venv/bin/python bench/triage.py [--data ../shared/data/appeals] [--n 100000] [--skip-cv]
-                                     [--learning-curve]
+                                     [--learning-curve] [--weighting nb|plain] [--skip-speed]
+                                     [--self-training 0.9 0.7] [--reply-labels]
+
+``--self-training`` and ``--reply-labels`` add unlabelled.csv + hot_messages.csv (pseudo-labelled
+at each confidence threshold) or replies.csv (labelled by the answering department) to the
+training part of each fold, and score on labelled.csv folds only.
 
 ``--learning-curve`` also trains on a quarter, a half and all of each cross-validation fold's
 training part and measures the gain in macro-F1 per doubling of the data: at least how many
