@@ -7,6 +7,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import HttpRequest
 
 from zhengwu.core import audit
+from zhengwu.core.throttle import address
 
 from .models import Citizen, Enterprise, User
 from .selectors import users_visible_to
@@ -62,7 +63,7 @@ class PersonalDataAdmin(admin.ModelAdmin):
                 action="查看个人信息",
                 obj=obj,
                 summary=f"管理后台查看 {obj}",
-                ip=request.META.get("REMOTE_ADDR"),
+                ip=address(request),
             )
         return super().change_view(request, object_id, form_url, extra_context)
 

@@ -6,6 +6,8 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from zhengwu.core.throttle import address
+
 from . import services
 from .models import Citizen, Enterprise
 from .selectors import users_visible_to
@@ -51,7 +53,7 @@ def people(request: HttpRequest) -> HttpResponse:
 def _detail(request: HttpRequest, person: Citizen | Enterprise) -> HttpResponse:
     revealed = False
     if request.method == "POST" and request.user.has_perm("accounts.view_personal_data"):
-        services.reveal_personal_data(person=person, by=request.user, ip=request.META.get("REMOTE_ADDR"))
+        services.reveal_personal_data(person=person, by=request.user, ip=address(request))
         revealed = True
     return render(request, "accounts/person_detail.html", {"person": person, "revealed": revealed})
 

@@ -31,7 +31,7 @@ from rest_framework.views import APIView
 from zhengwu.accounts.models import Citizen, User
 from zhengwu.api.fields import IdField
 from zhengwu.catalog.api import ErrorSerializer
-from zhengwu.core.throttle import client_ip
+from zhengwu.core.throttle import address, client_ip
 
 from . import privacy, selectors, services
 from .models import ApiClient, Appeal, AppealEvent, AppealType, Assignment, Channel, Extension, Urgency
@@ -700,7 +700,7 @@ class RevealPhoneView(APIView):
 
     def post(self, request: Request, pk: int) -> Response:
         appeal = _visible(request.user, pk)
-        phone = privacy.reveal_phone(appeal=appeal, by=request.user, ip=request.META.get("REMOTE_ADDR"))
+        phone = privacy.reveal_phone(appeal=appeal, by=request.user, ip=address(request))
         return Response({"contact_phone": phone})
 
 

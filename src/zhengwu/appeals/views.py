@@ -27,6 +27,7 @@ from django.views.decorators.http import require_POST
 
 from zhengwu.accounts.models import User
 from zhengwu.core.errors import DomainError, InvalidInput
+from zhengwu.core.throttle import address
 from zhengwu.org.models import Department
 from zhengwu.triage import services as triage_services
 from zhengwu.triage.services import SuggestionResult
@@ -796,7 +797,7 @@ def reveal_phone(request: HttpRequest, pk: int) -> HttpResponse:
     if appeal is None:
         raise Http404("没有找到该诉求")
     try:
-        phone = privacy.reveal_phone(appeal=appeal, by=user, ip=request.META.get("REMOTE_ADDR"))
+        phone = privacy.reveal_phone(appeal=appeal, by=user, ip=address(request))
     except DomainError as exc:
         if not _htmx(request):
             raise PermissionDenied(exc.message) from exc
