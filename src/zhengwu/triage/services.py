@@ -385,7 +385,7 @@ def compare_on_same_folds(
     active: ModelVersion,
     active_model: TextClassifier,
     rows: Sequence[tuple[str, str, str, str]],
-    candidate_options: dict[str, Any],
+    candidate: Sequence[float],
     folds: int = 5,
     seed: int = 42,
 ) -> FoldComparison:
@@ -397,7 +397,9 @@ def compare_on_same_folds(
     ``cross_validate``), both are retrained on that fold's training part and scored on its held-out
     part, which neither saw:
 
-    - the candidate: the set-up about to be trained (``candidate_options``), on every example;
+    - the candidate: the set-up about to be trained, on every example — its per-fold scores are
+      ``cross_validate``'s on these ``rows`` with the same ``folds`` and ``seed`` (``candidate``),
+      so they are passed in rather than trained a second time;
     - the active version: its own set-up (C and weighting, from its model file), on only the texts
       it had when it was trained, with the labels they had then.
 
@@ -416,18 +418,10 @@ def compare_on_same_folds(
     labels = [r[3] for r in rows]
     k = min(folds, min(Counter(labels).values()))
     splitter = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
-    candidate: list[float] = []
     old: list[float] = []
     for train_idx, test_idx in splitter.split([0] * len(rows), labels):
         held_out = [(rows[i][1], rows[i][2]) for i in test_idx]
         truth = [labels[i] for i in test_idx]
-        new_model = train(
-            [rows[i][1] for i in train_idx],
-            [rows[i][2] for i in train_idx],
-            [labels[i] for i in train_idx],
-            **candidate_options,
-        )
-        candidate.append(score(new_model.classes, new_model.predict_many(held_out), truth).macro_f1)
         seen = [(rows[i][1], rows[i][2], then[rows[i][0]]) for i in train_idx if rows[i][0] in then]
         counts = Counter(label for *_, label in seen)
         seen = [row for row in seen if counts[row[2]] >= MIN_PER_CATEGORY]
@@ -437,7 +431,7 @@ def compare_on_same_folds(
             old.append(0.0)  # too little of its data falls in this fold to train: it predicts nothing
             continue
         old.append(score(old_model.classes, old_model.predict_many(held_out), truth).macro_f1)
-    return FoldComparison(candidate=candidate, active=old)
+    return FoldComparison(candidate=list(candidate), active=old)
 
 
 def train_model_version(
@@ -465,7 +459,7 @@ def train_model_version(
             active=current,
             active_model=load_version(current),
             rows=rows,
-            candidate_options=options,
+            candidate=[f.macro_f1 for f in cv.folds],
             folds=folds,
         )
     with transaction.atomic():
