@@ -20,37 +20,22 @@ VAR_DIR = Path(env.str("ZHENGWU_VAR_DIR", default=str(BASE_DIR / "var")))
 (VAR_DIR / "static").mkdir(parents=True, exist_ok=True)
 
 
-def _secret_key() -> str:
-    """The key comes from the environment or from var/secret_key, made on first run and never
+def _generated_key(key: str, filename: str) -> str:
+    """``key`` as the environment gave it, or else var/<filename>, made on first run and never
     committed (var/ is ignored)."""
-    key: str = env.str("SECRET_KEY", default="")
     if key:
         return key
-    path = VAR_DIR / "secret_key"
+    path = VAR_DIR / filename
     if not path.exists():
         path.write_text(secrets.token_urlsafe(50))
         path.chmod(0o600)
     return path.read_text().strip()
 
 
-SECRET_KEY = _secret_key()
-
-
-def _history_chain_key() -> str:
-    """The key of the appeals' history MACs (appeals/events.py): from the environment or from
-    var/history_chain_key, made on first run. Kept apart from SECRET_KEY: rotating that must not
-    make every history unverifiable (docs/deploy.md, key rotation)."""
-    key: str = env.str("HISTORY_CHAIN_KEY", default="")
-    if key:
-        return key
-    path = VAR_DIR / "history_chain_key"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(48))
-        path.chmod(0o600)
-    return path.read_text().strip()
-
-
-HISTORY_CHAIN_KEY = _history_chain_key()
+SECRET_KEY = _generated_key(env.str("SECRET_KEY", default=""), "secret_key")
+# The key of the appeals' history MACs (appeals/events.py). Kept apart from SECRET_KEY: rotating
+# that must not make every history unverifiable (docs/deploy.md, key rotation).
+HISTORY_CHAIN_KEY = _generated_key(env.str("HISTORY_CHAIN_KEY", default=""), "history_chain_key")
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -217,21 +202,9 @@ LOGIN_IP_FAILURE_LIMIT = env.int("LOGIN_IP_FAILURE_LIMIT", default=50)
 CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")
 
 
-def _generated_key(name: str, filename: str) -> str:
-    """A key from the environment or from var/<filename>, made on first run (var/ is ignored)."""
-    key: str = env.str(name, default="")
-    if key:
-        return key
-    path = VAR_DIR / filename
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
-
-
 # The key of the citizens' query codes (查询码, stored as HMACs): apart from SECRET_KEY, so that
 # rotating the secret key leaves every code working.
-QUERY_CODE_KEY = _generated_key("QUERY_CODE_KEY", "query_code_key")
+QUERY_CODE_KEY = _generated_key(env.str("QUERY_CODE_KEY", default=""), "query_code_key")
 
 # Counters every worker must share (login and tracking lock-outs, API throttles): the database by
 # default (table created by core's migration 0002), Redis when CACHE_URL is set.
