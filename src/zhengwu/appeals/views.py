@@ -583,15 +583,15 @@ class _Offer:
 
 
 def _build_forms(
+    offer: _Offer,
     user: User,
     appeal: Appeal,
     rows: list[AssignmentRow],
     extensions: list[Extension],
-    bound: Bound | None,
     suggestion: SuggestionResult | None = None,
     suggestion_rows: list[SuggestionRow] | None = None,
 ) -> tuple[dict[str, djforms.Form], dict[int, djforms.Form]]:
-    offer = _Offer(user, appeal, bound)
+    """The page's forms for the actions ``offer`` (worked out once per page) allows."""
     forms: dict[str, djforms.Form] = {}
     top = suggestion_rows[0] if suggestion_rows else None
     if offer.may("triage"):
@@ -714,7 +714,7 @@ def _detail_context(request: HttpRequest, pk: int, bound: Bound | None = None) -
     wanted = may_triage or (offer.may("dispatch") and _category_lead(appeal) is None)
     suggestion, suggestion_error = _suggestion(user, appeal.title, appeal.body) if wanted else (None, "")
     suggestion_rows = _suggestion_rows(suggestion, appeal.title, appeal.body)
-    forms, decisions = _build_forms(user, appeal, rows, extensions, bound, suggestion, suggestion_rows)
+    forms, decisions = _build_forms(offer, user, appeal, rows, extensions, suggestion, suggestion_rows)
     hidden = worklists.hides_reporter(user, appeal)
     events = list(appeal.events.select_related("actor").order_by("seq"))
     broken = check_appeal(appeal)
