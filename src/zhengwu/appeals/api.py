@@ -161,10 +161,6 @@ def _is_citizen(user: Any) -> bool:
     return not user.is_staff
 
 
-def _sees_all(user: Any) -> bool:
-    return bool(user.has_perm("appeals.view_all_appeals") or user.has_perm("appeals.register_appeal"))
-
-
 def _own(user: Any, appeal: Appeal) -> bool:
     return appeal.submitted_by_id == user.pk or (
         appeal.citizen is not None and appeal.citizen.user_id == user.pk
@@ -178,7 +174,9 @@ def _context(request: Request, appeal: Appeal, **extra: Any) -> dict[str, Any]:
     return {
         "request": request,
         "user": user,
-        "hide_reporter": privacy.is_confidential(appeal) and not _sees_all(user) and not _own(user, appeal),
+        "hide_reporter": privacy.is_confidential(appeal)
+        and not privacy.sees_all(user)
+        and not _own(user, appeal),
         "public_only": _is_citizen(user),
         **extra,
     }
