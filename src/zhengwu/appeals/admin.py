@@ -128,6 +128,9 @@ class EventInline(admin.TabularInline):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AppealEvent]:
+        return super().get_queryset(request).select_related("appeal", "actor")  # ``who`` reads both
+
     @admin.display(description="操作人")
     def who(self, obj: AppealEvent) -> str:
         return _who(obj)
@@ -236,7 +239,10 @@ class BoardTallyAdmin(ReadOnlyAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         qs = BoardTally.objects.all()
         user: Any = request.user
-        return qs if user.sees_all_departments else qs.filter(department_id=user.department_id)
+        if user.sees_all_departments:
+            return qs
+        # A department's own tally; never the whole-city row (department NULL) for a user without one.
+        return qs.filter(department_id=user.department_id) if user.department_id else qs.none()
 
 
 @admin.register(BoardItem)
