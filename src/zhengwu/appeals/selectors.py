@@ -92,6 +92,11 @@ def overdue(qs: QuerySet[Appeal], now: datetime) -> QuerySet[Appeal]:
     return qs.filter(due_at__lt=now)
 
 
+def yellow_working_seconds() -> int:
+    """APPEAL_YELLOW_WORKING_HOURS in seconds: a limit is never yellow with more working time left."""
+    return int(float(settings.APPEAL_YELLOW_WORKING_HOURS) * 3600)
+
+
 def yellow_from(start: datetime, due: datetime, *, calendar: WorkCalendar | None = None) -> datetime:
     """Where a limit's yellow light (临期) begins: the LATER of the moment APPEAL_YELLOW_SHARE of the
     working time allowed is used and the moment only APPEAL_YELLOW_WORKING_HOURS working hours are
@@ -100,7 +105,7 @@ def yellow_from(start: datetime, due: datetime, *, calendar: WorkCalendar | None
     for days. Working time comes from the calendar; a limit with no working time in it (a clock-hour
     limit at night) or in a year not entered yet is measured on the clock instead."""
     share = min(max(float(settings.APPEAL_YELLOW_SHARE), 0.0), 1.0)
-    before = int(float(settings.APPEAL_YELLOW_WORKING_HOURS) * 3600)
+    before = yellow_working_seconds()
     if due <= start:
         return due
     cal = calendar or get_calendar()

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Generic, TypeVar
 
-from django.conf import settings
 from django.db.models import Case, Count, Exists, F, Model, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 from django.db.models.fields import DateTimeField
 from django.utils import timezone
@@ -25,7 +24,7 @@ from zhengwu.org.models import Department
 
 from . import board, privacy
 from .models import LONG_OVERDUE_STATES, OPEN_ASSIGNMENT_STATES, Appeal, Assignment, Callback, Extension
-from .selectors import light
+from .selectors import light, yellow_working_seconds
 from .services import PHONE
 from .workflow import HANDLING_STATES, OPEN_STATES, AppealState, AssignmentState
 
@@ -98,7 +97,7 @@ class Lights:
     def yellow_until(self) -> datetime:
         """Dues up to this moment have at most APPEAL_YELLOW_WORKING_HOURS working hours left: the
         rows that may be yellow. Whether they are depends also on the share used (``yellow_ids``)."""
-        seconds = int(float(settings.APPEAL_YELLOW_WORKING_HOURS) * 3600)
+        seconds = yellow_working_seconds()
         try:
             return self.cal.add_working_seconds(self.now, seconds)
         except DomainError:
