@@ -16,8 +16,8 @@ from django.utils import timezone
 from zhengwu.core.excel import ExcelWriter, Sheet, xlsx_response
 
 from . import privacy
-from .models import Appeal, Assignment, Satisfaction, Solved
-from .worklists import LIGHT_LABELS, Lights, with_callback_result, with_lead
+from .models import Appeal, Assignment
+from .worklists import LIGHT_LABELS, Lights, callback_labels, with_callback_result, with_lead
 
 MAX_ROWS = 50_000
 CHUNK = 2_000
@@ -105,10 +105,7 @@ def appeals_workbook(qs: QuerySet[Appeal], *, lights: Lights, hide_confidential:
                 LIGHT_LABELS[lights.appeal(a)],
                 "是" if a.red_listed else "",
                 a.reopen_count,
-                Solved(a.callback_solved).label if a.callback_solved in Solved.values else "",
-                Satisfaction(a.callback_satisfaction).label
-                if a.callback_satisfaction in Satisfaction.values
-                else "",
+                *callback_labels(a),
                 name,
                 phone,
                 a.address,

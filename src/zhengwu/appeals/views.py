@@ -59,7 +59,7 @@ from .forms import (
     VersionForm,
     show_error,
 )
-from .models import Appeal, AppealType, Assignment, Category, Extension, Satisfaction, Solved
+from .models import Appeal, AppealType, Assignment, Category, Extension
 from .selectors import appeals_visible_to, second_levels
 from .timeline import staff_timeline
 from .workflow import ACTIONS, AppealState, AssignmentState
@@ -113,13 +113,11 @@ class AppealRow:
     @property
     def solved_label(self) -> str:
         """是否解决 at the latest callback that reached the citizen (``with_callback_result``)."""
-        code = getattr(self.appeal, "callback_solved", None)
-        return str(Solved(code).label) if code in Solved.values else ""
+        return worklists.callback_labels(self.appeal)[0]
 
     @property
     def satisfaction_label(self) -> str:
-        code = getattr(self.appeal, "callback_satisfaction", None)
-        return str(Satisfaction(code).label) if code in Satisfaction.values else ""
+        return worklists.callback_labels(self.appeal)[1]
 
 
 def _lead_of(appeal: Appeal) -> Assignment | None:

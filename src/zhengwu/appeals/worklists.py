@@ -23,7 +23,16 @@ from zhengwu.core.errors import DomainError
 from zhengwu.org.models import Department
 
 from . import board, privacy
-from .models import LONG_OVERDUE_STATES, OPEN_ASSIGNMENT_STATES, Appeal, Assignment, Callback, Extension
+from .models import (
+    LONG_OVERDUE_STATES,
+    OPEN_ASSIGNMENT_STATES,
+    Appeal,
+    Assignment,
+    Callback,
+    Extension,
+    Satisfaction,
+    Solved,
+)
 from .selectors import light, yellow_working_seconds
 from .services import PHONE
 from .workflow import HANDLING_STATES, OPEN_STATES, AppealState, AssignmentState
@@ -385,6 +394,16 @@ def with_callback_result(qs: QuerySet[Appeal]) -> QuerySet[Appeal]:
     return qs.annotate(
         callback_solved=Subquery(latest.values("solved")[:1]),
         callback_satisfaction=Subquery(latest.values("satisfaction")[:1]),
+    )
+
+
+def callback_labels(appeal: Appeal) -> tuple[str, str]:
+    """(是否解决, 满意度) in words from ``with_callback_result``'s annotations; "" before any."""
+    solved = getattr(appeal, "callback_solved", None)
+    satisfaction = getattr(appeal, "callback_satisfaction", None)
+    return (
+        str(Solved(solved).label) if solved in Solved.values else "",
+        str(Satisfaction(satisfaction).label) if satisfaction in Satisfaction.values else "",
     )
 
 
