@@ -92,6 +92,11 @@ def overdue(qs: QuerySet[Appeal], now: datetime) -> QuerySet[Appeal]:
     return qs.filter(due_at__lt=now)
 
 
+# Who opens the 问题清零 board: supervisors work it; leaders and others who see every department
+# read it. The page checks it, the menu offers it by it.
+BOARD_READERS = ("appeals.supervise_appeal", "accounts.view_all_departments")
+
+
 def yellow_working_seconds() -> int:
     """APPEAL_YELLOW_WORKING_HOURS in seconds: a limit is never yellow with more working time left."""
     return int(float(settings.APPEAL_YELLOW_WORKING_HOURS) * 3600)

@@ -60,7 +60,7 @@ from .forms import (
     show_error,
 )
 from .models import Appeal, AppealType, Assignment, Category, Extension
-from .selectors import appeals_visible_to, second_levels
+from .selectors import BOARD_READERS, appeals_visible_to, second_levels
 from .timeline import staff_timeline
 from .workflow import ACTIONS, AppealState, AssignmentState
 from .worklists import LIGHT_LABELS, Lights, Reporter
@@ -420,7 +420,7 @@ def inbox_export(request: HttpRequest) -> FileResponse:
 def may_read_board(user: Any) -> bool:
     """Supervisors work the board; leaders and others who see every department read it (no
     actions are offered on it: those are on the appeal page, for the supervisor)."""
-    return bool(user.has_perm("appeals.supervise_appeal") or user.has_perm("accounts.view_all_departments"))
+    return any(user.has_perm(p) for p in BOARD_READERS)
 
 
 @login_required

@@ -9,6 +9,7 @@ from typing import Any
 from django.urls import NoReverseMatch, reverse
 
 from zhengwu.accounts.roles import is_administrator
+from zhengwu.appeals.selectors import BOARD_READERS
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ LINKS: tuple[Link, ...] = (
         "问题清零",
         "appeals:board",
         "各部门在办、超期诉求和纪委督办红名单",
-        ("appeals.supervise_appeal", "accounts.view_all_departments"),  # as appeals.views.may_read_board
+        BOARD_READERS,
     ),
     Link(
         "热点问题",
