@@ -21,12 +21,19 @@
                  label: { show: true, position: "right" }, barMaxWidth: 18 }],
       animation: false
     });
-    window.addEventListener("resize", function () { chart.resize(); });
+  }
+
+  /* One listener for the page: the chart is redrawn on every swap, but resized by this alone. */
+  function resize() {
+    var el = document.getElementById("heat-chart");
+    var chart = el && window.echarts ? window.echarts.getInstanceByDom(el) : null;
+    if (chart) { chart.resize(); }
   }
 
   function ready() {
     draw(document);
     if (window.htmx) { window.htmx.onLoad(draw); }
+    window.addEventListener("resize", resize);
   }
 
   if (document.readyState === "loading") {
