@@ -3,7 +3,7 @@ training time, prediction speed on one core, model size, near-duplicate lookups 
 over 100,000 appeals. Figures go to docs/benchmarks.md, section 智能研判.
 
     .venv/bin/python bench/triage.py [--data ../shared/data/appeals] [--n 100000] [--skip-cv]
-                                     [--learning-curve] [--weighting nb|plain] [--skip-speed]
+                                     [--learning-curve] [--weighting nb|plain] [--C 1.0] [--skip-speed]
                                      [--self-training 0.9 0.7] [--reply-labels]
 
 ``--self-training`` and ``--reply-labels`` add unlabelled.csv + hot_messages.csv (pseudo-labelled
@@ -256,6 +256,7 @@ def main() -> None:
     parser.add_argument("--skip-speed", action="store_true", help="no near-duplicate and hot-issue timings")
     parser.add_argument("--learning-curve", action="store_true", help="also measure F1 against training size")
     parser.add_argument("--weighting", choices=("nb", "plain"), default="nb")
+    parser.add_argument("--C", type=float, default=1.0, help="the SVM's C for the cross-validation")
     parser.add_argument(
         "--self-training",
         type=float,
@@ -279,7 +280,7 @@ def main() -> None:
     with threadpool_limits(1):  # one core throughout: the figures must hold on a busy server
         if not args.skip_cv:
             cv, wall, _ = timed(
-                cross_validate, titles, bodies, labels, folds=args.folds, weighting=args.weighting
+                cross_validate, titles, bodies, labels, folds=args.folds, weighting=args.weighting, C=args.C
             )
             results["cv"] = {**cv.as_dict(), "seconds": round(wall, 1)}
             print(
