@@ -351,8 +351,20 @@ def _recorded_heads(report: Report) -> dict[int, tuple[int, str]]:
     Returns the last recorded (seq, head) of each appeal."""
     heads: dict[int, tuple[int, str]] = {}
     prev_root = GENESIS
+    # One streamed query for all entries, walked in step with the checkpoints (both by checkpoint
+    # id), not one query per checkpoint: a checkpoint is added every day.
+    rows = ChainCheckpointEntry.objects.order_by("checkpoint_id").values_list(
+        "checkpoint_id", "appeal_id", "seq", "head"
+    )
+    groups = groupby(rows.iterator(chunk_size=5000), key=lambda r: r[0])
+    group = next(groups, None)
     for cp in ChainCheckpoint.objects.order_by("id").iterator():
-        entries = list(cp.entries.values_list("appeal_id", "seq", "head"))
+        while group is not None and group[0] < cp.pk:  # entries of no checkpoint (cannot happen)
+            group = next(groups, None)
+        entries: list[tuple[int, int, str]] = []
+        if group is not None and group[0] == cp.pk:
+            entries = [(appeal_id, seq, head) for _, appeal_id, seq, head in group[1]]
+            group = next(groups, None)
         report.checkpoints += 1
         if cp.prev_root != prev_root or not hmac.compare_digest(cp.root, _root(prev_root, cp.at, entries)):
             report.bad_checkpoints.append(cp.pk)
