@@ -16,7 +16,7 @@ from django.http import HttpRequest
 
 from zhengwu.core.errors import DomainError
 
-from . import privacy, services
+from . import privacy, services, timeline
 from .knowledge_admin import KnowledgeEntryAdmin
 from .models import (
     ApiClient,
@@ -64,11 +64,8 @@ class VisibleAppealsAdmin(admin.ModelAdmin):
 
 def _who(event: AppealEvent) -> str:
     """The timeline's "who", without the name of a confidential appeal's reporter."""
-    if event.actor_id is not None and privacy.is_confidential(event.appeal):
-        actor = event.actor
-        if actor is not None and not actor.is_staff:
-            return "诉求人"
-    return event.actor_label or "系统"
+    hide = event.actor_id is not None and privacy.is_confidential(event.appeal)
+    return timeline.who(event, hide_reporter=hide)
 
 
 @admin.register(Category)

@@ -74,18 +74,23 @@ def describe(event: AppealEvent, departments_by_assignment: Mapping[int, str]) -
     return event.note
 
 
+def who(event: AppealEvent, *, hide_reporter: bool) -> str:
+    """The timeline's "who": the recorded label, or 诉求人 for the reporter of an appeal whose
+    reporter is hidden from the reader (``privacy``)."""
+    if hide_reporter and event.actor_id is not None and event.actor is not None and not event.actor.is_staff:
+        return "诉求人"
+    return event.actor_label or "系统"
+
+
 def staff_timeline(
     events: Iterable[AppealEvent], *, hide_reporter: bool, departments_by_assignment: Mapping[int, str]
 ) -> list[TimelineRow]:
     rows = []
     for e in events:
-        who = e.actor_label or "系统"
-        if hide_reporter and e.actor is not None and not e.actor.is_staff:
-            who = "诉求人"
         rows.append(
             TimelineRow(
                 e,
-                who,
+                who(e, hide_reporter=hide_reporter),
                 EVENT_KINDS.get(e.action, "其他操作"),
                 state_label(e.from_state) if e.from_state else "",
                 state_label(e.to_state) if e.to_state else "",
