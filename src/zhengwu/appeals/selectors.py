@@ -1,4 +1,4 @@
-"""Reads about appeals, scoped to the asking user, and the deadline lights.
+"""Reads about appeals, scoped to the asking user.
 
 A department sees only appeals it has (or had) an assignment for; operators, dispatchers,
 supervisors, callback staff and leaders see all; a citizen sees their own. Everything else is a 404
@@ -6,17 +6,16 @@ at the single chokepoint ``appeal_for``."""
 
 from __future__ import annotations
 
-import math
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from zhengwu.calendar.selectors import get_calendar
-from zhengwu.calendar.workdays import WorkCalendar
-from zhengwu.core.errors import DomainError
+# The deadline lights are every matter's (casework/deadlines.py); the names stay for the desk's callers.
+from zhengwu.casework.deadlines import light as light
+from zhengwu.casework.deadlines import yellow_from as yellow_from
+from zhengwu.casework.deadlines import yellow_working_seconds as yellow_working_seconds
 
 from .models import Appeal, Assignment, Category
 from .workflow import OPEN_STATES
@@ -95,53 +94,3 @@ def overdue(qs: QuerySet[Appeal], now: datetime) -> QuerySet[Appeal]:
 # Who opens the 问题清零 board: supervisors work it; leaders and others who see every department
 # read it. The page checks it, the menu offers it by it.
 BOARD_READERS = ("appeals.supervise_appeal", "accounts.view_all_departments")
-
-
-def yellow_working_seconds() -> int:
-    """APPEAL_YELLOW_WORKING_HOURS in seconds: a limit is never yellow with more working time left."""
-    return int(float(settings.APPEAL_YELLOW_WORKING_HOURS) * 3600)
-
-
-def yellow_from(start: datetime, due: datetime, *, calendar: WorkCalendar | None = None) -> datetime:
-    """Where a limit's yellow light (临期) begins: the LATER of the moment APPEAL_YELLOW_SHARE of the
-    working time allowed is used and the moment only APPEAL_YELLOW_WORKING_HOURS working hours are
-    left. Later, not earlier: a fresh dispatch on Friday night with a Monday 17:30 limit has used a
-    large share of the clock but none of the working time, and a long limit should not be yellow
-    for days. Working time comes from the calendar; a limit with no working time in it (a clock-hour
-    limit at night) or in a year not entered yet is measured on the clock instead."""
-    share = min(max(float(settings.APPEAL_YELLOW_SHARE), 0.0), 1.0)
-    before = yellow_working_seconds()
-    if due <= start:
-        return due
-    cal = calendar or get_calendar()
-    try:
-        total = cal.working_seconds_between(start, due)
-        if total > 0:
-            share_point = cal.add_working_seconds(start, math.ceil(total * share))
-            hours_point = cal.add_working_seconds(start, total - before) if total > before else start
-            return max(share_point, hours_point)
-    except DomainError:
-        pass
-    span = due - start
-    return max(start + span * share, due - timedelta(seconds=before))
-
-
-def light(
-    start: datetime,
-    due: datetime | None,
-    now: datetime,
-    *,
-    done_at: datetime | None = None,
-    calendar: WorkCalendar | None = None,
-) -> str:
-    """green / yellow / red for one running limit: red past the limit, yellow from ``yellow_from``
-    (the one place the yellow rule lives), green otherwise and whenever it was met in time."""
-    if due is None:
-        return "green"
-    at = done_at or now
-    if at > due:
-        return "red"
-    if done_at is not None:
-        return "green"
-    # Pages lighting many rows pass one calendar, so the lights cost no query each.
-    return "yellow" if now >= yellow_from(start, due, calendar=calendar) else "green"

@@ -3,7 +3,8 @@ board, the list filters, keyset pagination and the deadline lights of many rows 
 
 Everything here answers in a fixed number of queries whatever the number of appeals: counts are
 conditional aggregates, rows come a page at a time after a key (never OFFSET), and the working-day
-calendar is read once per page rather than once per row (``selectors.light`` reads it per call)."""
+calendar is read once per page rather than once per row (``selectors.light`` reads it per call).
+Paging and the lights' rule are every matter's (casework/paging.py, casework/deadlines.py)."""
 
 from __future__ import annotations
 
@@ -11,15 +12,19 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any, Generic, TypeVar
+from typing import Any
 
-from django.db.models import Case, Count, Exists, F, Model, OuterRef, Prefetch, Q, QuerySet, Subquery, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 from django.db.models.fields import DateTimeField
 from django.utils import timezone
 
-from zhengwu.calendar.selectors import get_calendar
-from zhengwu.calendar.workdays import WorkCalendar
-from zhengwu.core.errors import DomainError
+from zhengwu.casework import deadlines
+
+# Read from here by the desk's pages and exports.
+from zhengwu.casework.deadlines import LIGHT_LABELS as LIGHT_LABELS
+from zhengwu.casework.paging import Page as Page
+from zhengwu.casework.paging import keyset as keyset
+from zhengwu.casework.paging import parse_key as parse_key
 from zhengwu.org.models import Department
 
 from . import board, privacy
@@ -33,11 +38,8 @@ from .models import (
     Satisfaction,
     Solved,
 )
-from .selectors import light, yellow_working_seconds
 from .services import PHONE
 from .workflow import HANDLING_STATES, OPEN_STATES, AppealState, AssignmentState
-
-M = TypeVar("M", bound=Model)
 
 PAGE_SIZE = 50
 NUMBER = re.compile(r"^[A-Za-z0-9]+-\d{8}-\d{6}$")
@@ -59,25 +61,9 @@ Reporter = privacy.Reporter
 # ---------------------------------------------------------------------------------------------
 
 
-class Lights:
-    """green / yellow / red (``selectors.light``) for many rows with one read of the calendar."""
-
-    def __init__(self, now: datetime | None = None) -> None:
-        self.now = now or timezone.now()
-        self._cal: WorkCalendar | None = None
-
-    @property
-    def cal(self) -> WorkCalendar:
-        if self._cal is None:
-            self._cal = get_calendar()
-        return self._cal
-
-    def __call__(
-        self, start: datetime | None, due: datetime | None, *, done_at: datetime | None = None
-    ) -> str:
-        if due is None:
-            return "green"
-        return light(start or self.now, due, self.now, done_at=done_at, calendar=self.cal)
+class Lights(deadlines.Lights):
+    """green / yellow / red (``casework.deadlines.light``) for many rows with one read of the
+    calendar, and the lights of the desk's own rows: an assignment's two limits, the appeal's."""
 
     def sign(self, a: Assignment) -> str:
         if a.state == AssignmentState.PENDING:
@@ -103,15 +89,6 @@ class Lights:
             return ""
         return self(appeal.created_at, appeal.due_at)
 
-    def yellow_until(self) -> datetime:
-        """Dues up to this moment have at most APPEAL_YELLOW_WORKING_HOURS working hours left: the
-        rows that may be yellow. Whether they are depends also on the share used (``yellow_ids``)."""
-        seconds = yellow_working_seconds()
-        try:
-            return self.cal.add_working_seconds(self.now, seconds)
-        except DomainError:
-            return self.now + timedelta(seconds=seconds)
-
     def yellow_ids(self, qs: QuerySet[Assignment]) -> list[int]:
         """The assignments of ``qs`` whose running limit is yellow now, exactly as each row shows
         it. SQL narrows to the few rows near their limit; the share-of-limit part of the rule is
@@ -129,9 +106,6 @@ class Lights:
             "finished_at",
         )
         return [a.pk for a in rows if self.running(a) == "yellow"]
-
-
-LIGHT_LABELS = {"green": "正常", "yellow": "临期", "red": "超期", "": ""}
 
 
 def assignment_overdue_q(now: datetime, prefix: str = "") -> Q:
@@ -152,62 +126,6 @@ def assignment_yellow_q(now: datetime, until: datetime) -> Q:
 # ---------------------------------------------------------------------------------------------
 # Keyset pagination
 # ---------------------------------------------------------------------------------------------
-
-
-@dataclass
-class Page(Generic[M]):
-    rows: list[M]
-    next_key: str | None
-    first: bool
-
-
-def keyset(
-    qs: QuerySet[M],
-    *,
-    field: str,
-    descending: bool,
-    after: str | None,
-    size: int = PAGE_SIZE,
-    nullable: bool = False,
-) -> Page[M]:
-    """One page of ``qs`` ordered by (field, id), nulls last, starting after the key ``after``
-    ("<iso datetime>~<id>" or "~<id>" for a null value). A bad key starts from the beginning."""
-    value, last_id, valid = _parse_key(after)
-    order = F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
-    qs = qs.order_by(order, "-id" if descending else "id")
-    if valid:
-        before_or_after = "lt" if descending else "gt"
-        if value is None:
-            qs = qs.filter(**{f"{field}__isnull": True, f"id__{before_or_after}": last_id})
-        else:
-            cond = Q(**{f"{field}__{before_or_after}": value}) | Q(
-                **{field: value, f"id__{before_or_after}": last_id}
-            )
-            if nullable:
-                cond |= Q(**{f"{field}__isnull": True})
-            qs = qs.filter(cond)
-    rows = list(qs[: size + 1])
-    next_key = None
-    if len(rows) > size:
-        rows = rows[:size]
-        last = rows[-1]
-        v = getattr(last, field)
-        next_key = f"{v.isoformat() if v is not None else ''}~{last.pk}"
-    return Page(rows=rows, next_key=next_key, first=not valid)
-
-
-def _parse_key(after: str | None) -> tuple[datetime | None, int, bool]:
-    if not after or "~" not in after:
-        return None, 0, False
-    raw, _, pk = after.rpartition("~")
-    try:
-        last_id = int(pk)
-        value = datetime.fromisoformat(raw) if raw else None
-    except ValueError:
-        return None, 0, False
-    if value is not None and timezone.is_naive(value):
-        value = timezone.make_aware(value)
-    return value, last_id, True
 
 
 # ---------------------------------------------------------------------------------------------
