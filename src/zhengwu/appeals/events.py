@@ -1,4 +1,5 @@
-"""The appeal's history, as a keyed hash chain (HMAC-SHA256 under ``HISTORY_CHAIN_KEY``).
+"""The appeal's history, as a keyed hash chain (HMAC-SHA256 under ``HISTORY_CHAIN_KEY``), kept by
+the chain every matter shares (casework/chain.py), with the appeal row's shown fields sealed.
 
 * Each event's MAC covers every field the timeline shows — time, who (the actor and the
   ``actor_label`` printed), what (``action``), the states, whether the citizen sees it, the note,
@@ -12,50 +13,38 @@
   one and a root MAC chaining all checkpoints. A chain must still reach each head a checkpoint
   recorded, so rolling a row and its tail back to an earlier, validly sealed state is detected
   for everything older than the last checkpoint. What this does not prove: docs/domain/appeals.md.
+  The checkpoints are the desk's own; the chain and the row seal are every matter's.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from itertools import groupby
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from zhengwu.core.errors import Conflict
+from zhengwu.casework.chain import EVENT_FIELDS as EVENT_FIELDS
+from zhengwu.casework.chain import GENESIS as GENESIS
+from zhengwu.casework.chain import SCHEME as SCHEME
+from zhengwu.casework.chain import Break as Break
+from zhengwu.casework.chain import Chain, event_mac, plain, using_key
+
+# The checkpoint roots are MACs under the chain's key (and under the key ``using_key`` names while
+# re-keying): the same key, read where the chain reads it.
+from zhengwu.casework.chain import _key as chain_key
 
 from .models import Appeal, AppealEvent, ChainCheckpoint, ChainCheckpointEntry
 
 logger = logging.getLogger(__name__)
 
-GENESIS = "0" * 64
-SCHEME = "hmac-sha256-v2"
-
-# An event's fields, as verification reads them (the MAC covers all but its own ``hash``).
-EVENT_FIELDS = (
-    "seq",
-    "at",
-    "actor_id",
-    "actor_label",
-    "action",
-    "from_state",
-    "to_state",
-    "public",
-    "note",
-    "data",
-    "prev_hash",
-    "hash",
-)
 # The appeal row's fields a person reads on the appeal page and the lists; the seal covers them.
 SEALED_FIELDS = (
     "number",
@@ -80,110 +69,41 @@ SEALED_FIELDS = (
     "red_listed",
     "merged_into_id",
 )
+ROW_CHANGED = "诉求的状态、答复等内容与轨迹不符，被直接改动"
 
 
-_key_override: str | None = None
+class _AppealChain(Chain):
+    """The shared chain, naming what the appeal row's seal covers (its reply too) when it breaks."""
+
+    def check_rows(
+        self, row: dict[str, Any], events: list[dict[str, Any]], checkpoint: tuple[int, str] | None = None
+    ) -> Break | None:
+        problem = super().check_rows(row, events, checkpoint)
+        if problem is not None and problem.reason == f"{self.noun}的状态等内容与轨迹不符，被直接改动":
+            return Break(problem.seq, ROW_CHANGED)
+        return problem
 
 
-def _key() -> bytes:
-    key: str = _key_override if _key_override is not None else settings.HISTORY_CHAIN_KEY
-    if not key:
-        raise RuntimeError("HISTORY_CHAIN_KEY 未设置")
-    return key.encode()
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat(timespec="microseconds")
-    return value
-
-
-def _mac(payload: dict[str, Any]) -> str:
-    text = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
-    return hmac.new(_key(), text.encode(), hashlib.sha256).hexdigest()
-
-
-def event_mac(
-    *,
-    appeal_number: str,
-    seq: int,
-    at: datetime,
-    actor_id: int | None,
-    actor_label: str,
-    action: str,
-    from_state: str,
-    to_state: str,
-    public: bool,
-    note: str,
-    data: dict[str, Any],
-    prev_hash: str,
-) -> str:
-    return _mac(
-        {
-            "scheme": SCHEME,
-            "appeal": appeal_number,
-            "seq": seq,
-            "at": _plain(at),
-            "actor": actor_id,
-            "actor_label": actor_label,
-            "action": action,
-            "from": from_state,
-            "to": to_state,
-            "public": public,
-            "note": note,
-            "data": data,
-            "prev": prev_hash,
-        }
-    )
-
-
-def _mac_of(e: AppealEvent | dict[str, Any], number: str) -> str:
-    v: dict[str, Any] = e if isinstance(e, dict) else {name: getattr(e, name) for name in EVENT_FIELDS}
-    return event_mac(
-        appeal_number=number,
-        seq=v["seq"],
-        at=v["at"],
-        actor_id=v["actor_id"],
-        actor_label=v["actor_label"],
-        action=v["action"],
-        from_state=v["from_state"],
-        to_state=v["to_state"],
-        public=v["public"],
-        note=v["note"],
-        data=v["data"],
-        prev_hash=v["prev_hash"],
-    )
+CHAIN = _AppealChain(matter=Appeal, event=AppealEvent, fk="appeal", sealed=SEALED_FIELDS, noun="诉求")
+TAMPERED = CHAIN.tampered
+ROW_FIELDS = CHAIN.row_fields
 
 
 def seal(row: dict[str, Any], *, length: int, head: str) -> str:
     """The MAC binding the appeal row's shown fields to its chain head and length."""
-    return _mac(
-        {
-            "scheme": SCHEME,
-            "length": length,
-            "head": head,
-            "row": {name: _plain(row[name]) for name in SEALED_FIELDS},
-        }
-    )
-
-
-TAMPERED = "该诉求的记录与办理轨迹不符（可能被直接改动），已暂停办理，请联系管理员核查"
+    return CHAIN.seal(row, length=length, head=head)
 
 
 def row_is_sealed(appeal: Appeal) -> bool:
     """Whether the row, as just read, still carries the seal of its last event. Checked before a
     service changes it: resealing a forged row would make the forgery part of the history."""
-    row = {name: getattr(appeal, name) for name in SEALED_FIELDS}
-    expected = seal(row, length=appeal.chain_length, head=appeal.chain_head)
-    return hmac.compare_digest(appeal.chain_seal or "", expected)
+    return CHAIN.row_is_sealed(appeal)
 
 
 def check_sealed(appeal: Appeal) -> None:
     """Refuse to act on an appeal whose row was changed outside the services (and say so in the
     log): it waits for an administrator, as the daily verification reports it too."""
-    if not row_is_sealed(appeal):
-        logger.error("诉求 %s 的记录与轨迹不符，拒绝在其上继续办理", appeal.number)
-        raise Conflict(TAMPERED, field="state")
+    CHAIN.check_sealed(appeal)
 
 
 def append(
@@ -202,47 +122,20 @@ def append(
     """Append one event and reseal the appeal row over what it now holds. The caller holds the
     appeal's row lock, so seq cannot race, and has saved its changes to the row already.
     ``first``: the appeal has no event yet; if it is not saved yet either (intake), it is inserted
-    here with its seal, which saves an UPDATE per registration."""
-    last = None if first else appeal.events.order_by("-seq").values_list("seq", "hash").first()
-    if not first and (last or (0, "")) != (appeal.chain_length, appeal.chain_head):
-        # Events deleted (or added) outside append: do not extend a cut chain as if it were whole.
-        logger.error("诉求 %s 的轨迹条数与记录不符，拒绝追加", appeal.number)
-        raise Conflict(TAMPERED, field="state")
-    seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
-    data = json.loads(json.dumps(data or {}, ensure_ascii=False, default=str))
-    actor_id = actor.pk if getattr(actor, "is_authenticated", False) else None
-    event = AppealEvent(
-        appeal=appeal,
-        seq=seq,
-        at=at,
-        actor_id=actor_id,
-        actor_label=(getattr(actor, "display_name", "") if actor_id else "系统"),
+    here with its seal, which saves an UPDATE per registration. ``actor``: a casework Actor (the
+    system's reason is kept in the event's data) or a user."""
+    event: AppealEvent = CHAIN.append(
+        appeal,
         action=action,
+        actor=actor,
+        at=at,
         from_state=from_state,
         to_state=to_state,
-        public=public,
         note=note,
         data=data,
-        prev_hash=prev_hash,
+        public=public,
+        first=first,
     )
-    event.hash = _mac_of(event, appeal.number)
-    if first and appeal._state.adding:
-        appeal.chain_length, appeal.chain_head = seq, event.hash
-        appeal.chain_seal = seal(
-            {name: getattr(appeal, name) for name in SEALED_FIELDS}, length=seq, head=event.hash
-        )
-        appeal.save(force_insert=True)
-        event.appeal = appeal
-        event.save()
-        return event
-    event.save()
-    # Sealed from the caller's instance: locked and just saved, it is what the row now holds (a
-    # service that changed a field without saving it would break the seal — the tests verify
-    # every chain after each service, so that cannot pass unnoticed). Reading the row back cost
-    # half the intake rate.
-    sealed = seal({name: getattr(appeal, name) for name in SEALED_FIELDS}, length=seq, head=event.hash)
-    Appeal.objects.filter(pk=appeal.pk).update(chain_length=seq, chain_head=event.hash, chain_seal=sealed)
-    appeal.chain_length, appeal.chain_head, appeal.chain_seal = seq, event.hash, sealed
     return event
 
 
@@ -250,45 +143,11 @@ def append(
 # Verification
 # ---------------------------------------------------------------------------------------------
 
-ROW_FIELDS = ("id", "chain_length", "chain_head", "chain_seal", *SEALED_FIELDS)
-
-
-@dataclass(frozen=True)
-class Break:
-    """Where and how one appeal's history fails to verify. ``seq``: the first event that does not
-    match (for the row or a missing tail: one past the last event that does)."""
-
-    seq: int
-    reason: str
-
-    def __str__(self) -> str:
-        return f"第{self.seq}条：{self.reason}"
-
 
 def _check(
     row: dict[str, Any], events: list[dict[str, Any]], checkpoint: tuple[int, str] | None
 ) -> Break | None:
-    prev_hash = GENESIS
-    for expected, e in enumerate(events, start=1):
-        if e["seq"] != expected:
-            return Break(expected, "轨迹缺失")
-        if e["prev_hash"] != prev_hash or not hmac.compare_digest(e["hash"], _mac_of(e, row["number"])):
-            return Break(expected, "轨迹内容被改动")
-        prev_hash = e["hash"]
-    length = len(events)
-    if checkpoint is not None:
-        seq, head = checkpoint
-        if seq > length:
-            return Break(length + 1, f"检查点记录了{seq}条轨迹，现只有{length}条，末尾轨迹被删除")
-        if events[seq - 1]["hash"] != head:
-            return Break(seq, "与检查点记录的轨迹不符")
-    if row["chain_length"] != length or row["chain_head"] != prev_hash:
-        return Break(
-            min(length, row["chain_length"]) + 1, "诉求记录的轨迹条数与轨迹不符，末尾轨迹被删除或伪造"
-        )
-    if not hmac.compare_digest(row["chain_seal"] or "", seal(row, length=length, head=prev_hash)):
-        return Break(length + 1, "诉求的状态、答复等内容与轨迹不符，被直接改动")
-    return None
+    return CHAIN.check_rows(row, events, checkpoint)
 
 
 def checkpointed_head(appeal_id: int) -> tuple[int, str] | None:
@@ -303,9 +162,7 @@ def checkpointed_head(appeal_id: int) -> tuple[int, str] | None:
 
 def check_appeal(appeal: Appeal) -> Break | None:
     """Verify one appeal: its chain, its row's seal, and the last checkpoint that recorded it."""
-    row = Appeal.objects.filter(pk=appeal.pk).values(*ROW_FIELDS).get()
-    events = list(appeal.events.order_by("seq").values(*EVENT_FIELDS))
-    return _check(row, events, checkpointed_head(appeal.pk))
+    return CHAIN.check(appeal, checkpointed_head(appeal.pk))
 
 
 def verify_chain(appeal: Appeal) -> int | None:
@@ -324,7 +181,7 @@ def last_seq(appeal: Appeal) -> int:
 
 
 def _root(prev_root: str, at: datetime, entries: list[tuple[int, int, str]]) -> str:
-    mac = hmac.new(_key(), f"{SCHEME}\n{prev_root}\n{_plain(at)}\n".encode(), hashlib.sha256)
+    mac = hmac.new(chain_key(), f"{SCHEME}\n{prev_root}\n{plain(at)}\n".encode(), hashlib.sha256)
     for appeal_id, seq, head in sorted(entries):
         mac.update(f"{appeal_id}:{seq}:{head}\n".encode())
     return mac.hexdigest()
@@ -469,22 +326,12 @@ def latest_alarm() -> ChainCheckpoint | None:
 # ---------------------------------------------------------------------------------------------
 
 
-@contextmanager
-def _using_key(key: str) -> Iterator[None]:
-    global _key_override
-    before, _key_override = _key_override, key
-    try:
-        yield
-    finally:
-        _key_override = before
-
-
 def rekey(*, old_key: str) -> int:
     """Move every history from ``old_key`` to the current HISTORY_CHAIN_KEY: verify everything
     under the old key first (refusing if anything is broken, which re-keying would launder), then
     recompute every event MAC, row seal and checkpoint root. Roots published before the rotation
     stay checkable with the old key only. Returns the number of appeals re-keyed."""
-    with _using_key(old_key):
+    with using_key(old_key):
         report = verify_all()
     if not report.ok:
         raise ValueError(f"旧密钥下有{len(report.broken)}件诉求的轨迹不符，不能更换密钥，请先核查")
@@ -495,7 +342,7 @@ def rekey(*, old_key: str) -> int:
             prev = GENESIS
             for e in chain:
                 e.prev_hash = prev
-                e.hash = prev = _mac_of(e, appeal.number)
+                e.hash = prev = event_mac(appeal.number, e)
             AppealEvent.objects.bulk_update(chain, ["prev_hash", "hash"], batch_size=500)
             row = {name: getattr(appeal, name) for name in SEALED_FIELDS}
             Appeal.objects.filter(pk=appeal.pk).update(

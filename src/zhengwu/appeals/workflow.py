@@ -1,15 +1,18 @@
 """The appeal lifecycle as data: states, actions, which state each action may start from and may
-lead to, and which permission it needs. services.transition() is the only reader that changes
-state; pages and the API read it to show only the actions that can succeed.
+lead to, and which permission it needs, read through the shared transition table
+(casework/transitions.py). The services are the only readers that change state; pages and the
+API read it, through ``services.available_actions``, to show only the actions that can succeed.
 
 受理登记 → 研判分类 → 分办转办 → 限时办结 → 催办督办 → 反馈评价 → 问题清零
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.db import models
+
+from zhengwu.casework.transitions import Action, Table
+from zhengwu.casework.transitions import stay as _stay
+from zhengwu.casework.transitions import to as _to
 
 
 class AppealState(models.TextChoices):
@@ -42,33 +45,15 @@ OPEN_STATES = frozenset(
 HANDLING_STATES = frozenset({S.DISPATCHED, S.IN_PROGRESS, S.RETURNED, S.REPLY_REVIEW})
 
 
-@dataclass(frozen=True)
-class Action:
-    code: str
-    label: str
-    permission: str
-    # from-state → the states it may lead to (the from-state itself: the appeal's state stays).
-    moves: dict[AppealState, frozenset[AppealState]]
-    department_action: bool = False  # done by a handling department on its own assignment
-
-
-def _stay(*states: AppealState) -> dict[AppealState, frozenset[AppealState]]:
-    return {s: frozenset({s}) for s in states}
-
-
-def _to(target: AppealState, *states: AppealState) -> dict[AppealState, frozenset[AppealState]]:
-    return {s: frozenset({target}) for s in states}
-
-
 P_TRIAGE = "appeals.triage_appeal"
 P_DISPATCH = "appeals.dispatch_appeal"
 P_HANDLE = "appeals.handle_appeal"
 P_CALLBACK = "appeals.callback_appeal"
 P_SUPERVISE = "appeals.supervise_appeal"
 
-ACTIONS: dict[str, Action] = {
-    a.code: a
-    for a in (
+TABLE: Table[AppealState] = Table(
+    AppealState,
+    (
         Action("triage", "研判分类", P_TRIAGE, _to(S.TRIAGED, S.REGISTERED, S.TRIAGED)),
         Action("answer", "咨询导办（直接答复办结）", P_TRIAGE, _to(S.CLOSED, S.REGISTERED, S.TRIAGED)),
         Action("merge", "并单", P_TRIAGE, _to(S.MERGED, S.REGISTERED, S.TRIAGED)),
@@ -121,13 +106,9 @@ ACTIONS: dict[str, Action] = {
         Action("archive", "归档", P_DISPATCH, _to(S.ARCHIVED, S.CLOSED)),
         Action("urge", "催办", P_SUPERVISE, _stay(*HANDLING_STATES)),
         Action("supervise", "督办", P_SUPERVISE, _stay(*HANDLING_STATES, S.REPLIED)),
-    )
-}
-
-
-def allowed_from(action: str, state: str) -> frozenset[AppealState]:
-    """The states ``action`` may lead to from ``state``; empty when it is not allowed."""
-    spec = ACTIONS.get(action)
-    if spec is None:
-        return frozenset()
-    return spec.moves.get(AppealState(state), frozenset())
+    ),
+)
+# The table read by code (``ACTIONS["triage"].label``, ``for code in ACTIONS``) and the one question
+# every reader asks of it, both the shared reader's (casework/transitions.py).
+ACTIONS: dict[str, Action[AppealState]] = TABLE.actions
+allowed_from = TABLE.allowed_from
