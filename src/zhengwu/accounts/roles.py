@@ -35,8 +35,17 @@ ROLES: tuple[Role, ...] = (
     Role(
         "clerk",
         "综合受理窗口人员",
-        "查阅事项清单、办事指南和一件事，查询人员信息（窗口受理办件尚未开放）",
-        (*VIEW_CATALOG, *VIEW_PEOPLE, "accounts.view_user"),
+        "综合受理任何部门的事项：查找或登记申请人、核收材料（容缺）、受理、不予受理、一次性告知补正，"
+        "预审网上申请，授权的即办件当场办结",
+        (
+            *VIEW_CATALOG,
+            *VIEW_PEOPLE,
+            "accounts.view_user",
+            "accounts.add_citizen",
+            "accounts.add_enterprise",
+            "applications.view_application",
+            "applications.accept_application",
+        ),
     ),
     Role(
         "proxy_agent",
@@ -44,12 +53,17 @@ ROLES: tuple[Role, ...] = (
         "查阅办事指南和一件事，查询人员信息（帮办代办登记尚未开放）",
         (*VIEW_CATALOG, *VIEW_PEOPLE),
     ),
-    Role("approver", "后台审批人员", "查阅事项清单和办事指南（后台审批尚未开放）", (*VIEW_CATALOG,)),
+    Role(
+        "approver",
+        "后台审批人员",
+        "审查本部门已受理的办件、特别程序和延长审批、作出决定、办结和制证",
+        (*VIEW_CATALOG, "applications.view_application", "applications.review_application"),
+    ),
     Role(
         "delivery_clerk",
         "出件窗口人员",
-        "查阅办事指南，查询人员信息（出件登记尚未开放）",
-        (*VIEW_CATALOG, *VIEW_PEOPLE),
+        "窗口出件（本人或代领）、邮寄出件（EMS邮件号）、确认签收和归档",
+        (*VIEW_CATALOG, *VIEW_PEOPLE, "applications.view_application", "applications.deliver_application"),
     ),
     Role(
         "operator",
@@ -118,7 +132,9 @@ ROLES: tuple[Role, ...] = (
         "管理员",
         "维护事项清单、一件事、部门、用户和工作日历",
         (
-            *_all("org", "catalog", "calendar", "accounts", "appeals", "triage", "notifications"),
+            *_all(
+                "org", "catalog", "calendar", "accounts", "appeals", "applications", "triage", "notifications"
+            ),
             "core.view_auditevent",
             "django_tasks_database.view_dbtaskresult",
             "auth.view_group",  # roles are defined in this file; the admin shows them read-only
@@ -128,12 +144,14 @@ ROLES: tuple[Role, ...] = (
     Role(
         "leader",
         "领导",
-        "查看全部诉求、问题清零看板和热点问题（统计报表尚未开放）",
+        "查看全部诉求、办件、问题清零看板和热点问题（统计报表尚未开放）",
         (
             *VIEW_CATALOG,
             *VIEW_PEOPLE,
             "accounts.view_all_departments",
             "core.view_auditevent",
+            "applications.view_application",
+            "applications.view_all_applications",
             "appeals.view_appeal",
             "appeals.view_all_appeals",
             "triage.view_hotissue",

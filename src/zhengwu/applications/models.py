@@ -198,9 +198,9 @@ class Application(TimeStampedModel):
         """The logins that may act as the applicant: the filing account, the citizen's own account
         and an enterprise's 经办人 accounts."""
         ids: list[int | None] = [self.submitted_by_id] if self.channel != Channel.WINDOW else []
-        if self.citizen_id and self.citizen.user_id:
+        if self.citizen is not None and self.citizen.user_id:
             ids.append(self.citizen.user_id)
-        if self.enterprise_id:
+        if self.enterprise is not None:
             ids.extend(self.enterprise.users.values_list("id", flat=True))
         return tuple(ids)
 

@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -72,8 +73,11 @@ def using_key(key: str) -> Iterator[None]:
 
 
 def plain(value: Any) -> Any:
+    """A row value as the MAC reads it, the same whether it was just set or read back."""
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat(timespec="microseconds")
+    if isinstance(value, Decimal):  # 10 as set, 10.00 as read back
+        return format(value.normalize(), "f")
     return value
 
 
@@ -183,7 +187,7 @@ class Chain:
         if isinstance(actor, Actor) and actor.is_system and actor.reason:
             data.setdefault("system_reason", actor.reason)
         actor_id, label = who(actor)
-        event = self.event(
+        event: Any = self.event(
             seq=seq,
             at=at,
             actor_id=actor_id,

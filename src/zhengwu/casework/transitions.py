@@ -4,7 +4,7 @@ offer only what ``available_actions`` returns, which asks the same question the 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -43,7 +43,7 @@ class Table(Generic[S]):
     def __getitem__(self, code: str) -> Action[S]:
         return self.actions[code]
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Action[S]]:
         return iter(self.actions.values())
 
     def allowed_from(self, action: str, state: str) -> frozenset[S]:
@@ -51,10 +51,10 @@ class Table(Generic[S]):
         spec = self.actions.get(action)
         if spec is None:
             return frozenset()
-        return spec.moves.get(self.states(state), frozenset())  # type: ignore[call-arg]
+        return spec.moves.get(self.states(state), frozenset())
 
     def state_label(self, state: str) -> str:
-        return str(self.states(state).label)  # type: ignore[call-arg,attr-defined]
+        return str(self.states(state).label)  # type: ignore[attr-defined]
 
     def require_state(self, action: str, state: str) -> frozenset[S]:
         """The targets of ``action`` from ``state``, or a 409 that names the state."""

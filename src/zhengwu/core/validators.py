@@ -50,6 +50,28 @@ def validate_uscc(value: str) -> None:
         ) from exc
 
 
+S10_WEIGHTS = (8, 6, 4, 2, 3, 5, 9, 7)
+
+
+def s10_check_digit(serial: str) -> str:
+    """The check digit of an 8-digit UPU S10 serial: weights 8 6 4 2 3 5 9 7, 11 − (sum mod 11),
+    where 10 becomes 0 and 11 becomes 5 (UPU S10 §5.2)."""
+    check = 11 - sum(int(d) * w for d, w in zip(serial, S10_WEIGHTS, strict=True)) % 11
+    return {10: "0", 11: "5"}.get(check, str(check))
+
+
+def validate_s10(value: str) -> None:
+    """邮件号 (UPU S10, e.g. EMS EA123456785CN): two letters, 8 digits, the check digit, the
+    two-letter country code."""
+    text = (value or "").strip().upper()
+    if len(text) != 13:
+        raise ValidationError(f"邮件号应为13位（如EA123456785CN），实际为{len(text)}位", code="length")
+    if not (text[:2].isalpha() and text[:2].isascii() and text[2:11].isdigit() and text[11:].isalpha()):
+        raise ValidationError("邮件号格式应为2个字母、9位数字、2个字母（如EA123456785CN）", code="format")
+    if text[10] != s10_check_digit(text[2:10]):
+        raise ValidationError("邮件号校验位错误，请核对第11位数字", code="checksum")
+
+
 def mask_id_number(value: str | None) -> str:
     """4101**********1234: keep the first four and last four characters."""
     if not value:
