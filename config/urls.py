@@ -24,6 +24,8 @@ urlpatterns = [
     path("accounts/", include("zhengwu.accounts.urls")),
     path("calendar/", include("zhengwu.calendar.urls")),
     path("appeals/", include("zhengwu.appeals.urls")),
+    path("applications/", include("zhengwu.applications.urls")),
+    path("apply/", include("zhengwu.applications.public_urls")),
     path("triage/", include("zhengwu.triage.urls")),
     path("open311/v2/", include("zhengwu.appeals.open311")),
     path("", include("zhengwu.appeals.public_urls")),

@@ -28,6 +28,44 @@ LINKS: tuple[Link, ...] = (
     Link("一件事一次办", "catalog:bundle_list", "一次告知、一表申请、一套材料、一窗受理", public=True),
     Link("我要反映", "appeals_public:new", "向12345提交诉求，凭工单号和查询码查询进度", public=True),
     Link("查询进度", "appeals_public:track", "凭工单号和查询码查看诉求办理进度和答复", public=True),
+    Link(
+        "办件查询",
+        "applications_public:track",
+        "凭办件编号和查询码查看办件进度和文书",
+        public=True,
+        header=False,
+    ),
+    Link("我的办件", "applications_public:mine", "网上申请的办件、补正、文书下载", public=True, header=False),
+    Link(
+        "综合受理",
+        "applications:intake",
+        "无差别受理各部门事项：核验申请人、收取材料、受理或一次性告知",
+        "applications.accept_application",
+    ),
+    Link(
+        "窗口办件",
+        "applications:window_queue",
+        "网上申请待预审、后台退回、容缺待补交的办件",
+        "applications.accept_application",
+    ),
+    Link(
+        "后台审批",
+        "applications:review_queue",
+        "本部门已受理的办件：审查、特别程序、决定、办结、制证",
+        "applications.review_application",
+    ),
+    Link(
+        "出件",
+        "applications:delivery_queue",
+        "待出件的办件：窗口领取、邮寄、签收",
+        "applications.deliver_application",
+    ),
+    Link(
+        "全部办件",
+        "applications:list",
+        "按事项、部门、状态、时限查询办件，导出 Excel",
+        "applications.view_all_applications",
+    ),
     Link("诉求登记", "appeals:intake", "登记热线、窗口、信件等渠道的诉求", "appeals.register_appeal"),
     Link(
         "派单台", "appeals:dispatch_queue", "待研判、待派单、退单、延期和答复审核", "appeals.dispatch_appeal"
