@@ -142,3 +142,16 @@ def test_other_department_cannot_decide(office):
         services.review(application=app, by=office.other_approver)
     assert [a.code for a in services.available_actions(app, office.other_approver)] == []
     assert "review" in [a.code for a in services.available_actions(app, office.approver)]
+
+
+def test_window_supplement_names_item_materials(office):
+    intake = walk_in(
+        office,
+        outcome="supplement",
+        materials=all_received(office)[:1],
+        supplement=[{"item_material_id": office.uses[1].pk, "reason": "申请书缺少签字"}],
+    )
+    app = intake.application
+    assert app.state == S.SUPPLEMENT and app.supplement_rounds == 1
+    assert app.supplement_requests.get().items[0]["name"] == "食品经营许可申请书"
+    assert app.notices.filter(kind=NoticeKind.SUPPLEMENT).count() == 1

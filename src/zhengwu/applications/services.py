@@ -872,7 +872,8 @@ def window_intake(
     idempotency_key: str | None = None,
 ) -> Intake:
     """综合受理 (无差别受理): one screen for any item of any department. ``outcome``: "accept"
-    (受理通知书), "refuse" (不予受理通知书) or "supplement" (一次性告知书). All or nothing."""
+    (受理通知书), "refuse" (不予受理通知书) or "supplement" (一次性告知书; ``supplement`` entries
+    are {"item_material_id", "reason"}). All or nothing."""
     actor = _actor(by)
     authorise(actor, doing="窗口受理", permission="applications.accept_application")
     if outcome not in ("accept", "refuse", "supplement"):
@@ -910,7 +911,15 @@ def window_intake(
                     row = by_use[mark.item_material_id]
                     row.status, row.originals, row.copies = mark.status, mark.originals, mark.copies
                     row.save(update_fields=["status", "originals", "copies"])
-        request_supplement(application=application, by=actor, items=supplement)
+        # At the window the checklist rows are made here: 补正 entries name the item's material.
+        rows = {m.item_material_id: m.pk for m in application.materials.all()}
+        items = [
+            {**entry, "material_id": rows.get(int(entry["item_material_id"]), -1)}
+            if "item_material_id" in entry
+            else dict(entry)
+            for entry in supplement
+        ]
+        request_supplement(application=application, by=actor, items=items)
     application.refresh_from_db()
     return Intake(application, code)
 
