@@ -84,12 +84,15 @@ class TestSuggestionBox:
 
 
 class TestAccept:
-    def test_one_click_applies_category_and_lead_department(self, client, desk: Desk, rule):
+    def test_one_click_applies_category_and_lead_department(
+        self, client, desk: Desk, rule, django_capture_on_commit_callbacks
+    ):
         appeal = desk.register(**HOUSE)
         html = detail(client, desk.dispatcher, appeal)
         accept = form_html(html, "accept")
         data = dict(re.findall(r'name="(version|category|lead|suggested)" value="([^"]*)"', accept))
-        response = client.post(reverse("appeals:act", args=[appeal.pk, "accept"]), data)
+        with django_capture_on_commit_callbacks(execute=True):  # the example is learnt after commit
+            response = client.post(reverse("appeals:act", args=[appeal.pk, "accept"]), data)
         assert response.status_code == 302
         appeal = refresh(appeal)
         assert appeal.state == S.DISPATCHED

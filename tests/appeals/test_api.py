@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 from zhengwu.appeals import services
 from zhengwu.appeals.events import verify_chain
 from zhengwu.appeals.models import ApiClient, Appeal
+from zhengwu.appeals.public_services import WEB_VISITOR
 from zhengwu.appeals.public_views import TRACK_FAILURES
 from zhengwu.appeals.services import hash_api_key
 from zhengwu.appeals.workflow import AppealState as S
@@ -513,6 +514,7 @@ class TestTracking:
             title="路灯不亮",
             body="幸福路路灯不亮。",
             contact_phone="13800000003",
+            by=WEB_VISITOR,
         )
         services.triage(appeal=appeal, category=desk.category, handling_mode="dispatch", by=desk.dispatcher)
         services.dispatch(appeal=appeal, lead=desk.lead_dept, by=desk.dispatcher)

@@ -93,36 +93,47 @@ class TestLearningFromTriage:
         assert first_group.startswith(f'"{ENVIRONMENT}（建议）"')
         assert f'name="suggested" value="{ENVIRONMENT}"' in triage_form
 
-    def test_a_correction_becomes_a_training_example(self, client, desk: Desk):
+    def test_a_correction_becomes_a_training_example(
+        self, client, desk: Desk, django_capture_on_commit_callbacks
+    ):
         appeal = desk.register()
         client.force_login(desk.dispatcher)
-        response = client.post(
-            reverse("appeals:act", args=[appeal.pk, "triage"]),
-            {
-                "version": appeal.version,
-                "category": desk.category.pk,
-                "handling_mode": "dispatch",
-                "suggested": ENVIRONMENT,
-            },
-        )
+        with django_capture_on_commit_callbacks(execute=True):  # learnt once the triage commits
+            response = client.post(
+                reverse("appeals:act", args=[appeal.pk, "triage"]),
+                {
+                    "version": appeal.version,
+                    "category": desk.category.pk,
+                    "handling_mode": "dispatch",
+                    "suggested": ENVIRONMENT,
+                },
+            )
         assert response.status_code in (200, 302)
         assert refresh(appeal).state == S.TRIAGED
         example = TrainingExample.objects.get()
         assert (example.label, example.suggested, example.appeal_id) == ("城乡建设", ENVIRONMENT, appeal.pk)
         assert example.is_correction and example.title == appeal.title
 
-    def test_a_triage_without_a_suggestion_is_an_example_too(self, desk: Desk):
+    def test_a_triage_without_a_suggestion_is_an_example_too(
+        self, desk: Desk, django_capture_on_commit_callbacks
+    ):
         appeal = desk.register()
-        services.triage(appeal=appeal, category=desk.category, handling_mode="dispatch", by=desk.dispatcher)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.triage(
+                appeal=appeal, category=desk.category, handling_mode="dispatch", by=desk.dispatcher
+            )
         example = TrainingExample.objects.get()
         assert (example.label, example.suggested, example.appeal_id) == ("城乡建设", "", appeal.pk)
         assert not example.is_correction
 
-    def test_a_refused_triage_keeps_no_example(self, desk: Desk):
+    def test_a_refused_triage_keeps_no_example(self, desk: Desk, django_capture_on_commit_callbacks):
         appeal = desk.register()
         desk.category.is_active = False
         desk.category.save()
-        with pytest.raises(Exception, match="该分类已停用"):
+        with (
+            django_capture_on_commit_callbacks(execute=True) as announced,
+            pytest.raises(Exception, match="该分类已停用"),
+        ):
             services.triage(
                 appeal=appeal,
                 category=desk.category,
@@ -130,6 +141,7 @@ class TestLearningFromTriage:
                 by=desk.dispatcher,
                 suggested="城乡建设",
             )
+        assert announced == []  # a refused triage announces nothing
         assert not TrainingExample.objects.exists()
 
 
@@ -192,22 +204,25 @@ class TestRepeatProposals:
         assert list(original.repeats.all()) == [repeat]
 
 
-def test_the_api_triage_keeps_the_choice_against_the_suggestion(desk: Desk):
+def test_the_api_triage_keeps_the_choice_against_the_suggestion(
+    desk: Desk, django_capture_on_commit_callbacks
+):
     from rest_framework.test import APIClient
 
     appeal = desk.register()
     api = APIClient()
     api.force_authenticate(desk.dispatcher)
-    response = api.post(
-        f"/api/appeals/{appeal.pk}/triage",
-        {
-            "version": appeal.version,
-            "category": desk.category.pk,
-            "handling_mode": "dispatch",
-            "suggested": "城乡建设",
-        },
-        format="json",
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(
+            f"/api/appeals/{appeal.pk}/triage",
+            {
+                "version": appeal.version,
+                "category": desk.category.pk,
+                "handling_mode": "dispatch",
+                "suggested": "城乡建设",
+            },
+            format="json",
+        )
     assert response.status_code == 200, response.json()
     example = TrainingExample.objects.get()
     assert example.label == "城乡建设" and not example.is_correction and example.appeal_id == appeal.pk

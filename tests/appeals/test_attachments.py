@@ -13,6 +13,7 @@ from django.urls import reverse
 from zhengwu.appeals import services
 from zhengwu.appeals.attachments import MAX_BYTES, check_files, clean_name, save_attachments, sniff
 from zhengwu.appeals.models import Attachment
+from zhengwu.appeals.public_services import WEB_VISITOR
 from zhengwu.core.errors import InvalidInput
 
 from ..factories import UserFactory
@@ -151,6 +152,7 @@ class TestDownload:
             title="路面破损",
             body="幸福路路面破损。",
             contact_phone="13800000009",
+            by=WEB_VISITOR,
         )
         [att] = save_attachments(
             appeal=appeal, files=[upload("现场.png", tiny_png())], purpose="intake", by=None
@@ -191,7 +193,12 @@ class TestDownload:
     def test_a_citizen_with_a_checked_query_code_downloads_their_own_files_only(self, client, desk, filed):
         appeal, code, att = filed
         other, _ = services.register_appeal(
-            channel="web", appeal_type="help", title="别人的", body="别人的诉求", contact_phone="13800000010"
+            channel="web",
+            appeal_type="help",
+            title="别人的",
+            body="别人的诉求",
+            contact_phone="13800000010",
+            by=WEB_VISITOR,
         )
         [other_att] = save_attachments(appeal=other, files=[upload("b.pdf", PDF)], purpose="intake", by=None)
         client.post(reverse("appeals_public:track"), {"number": appeal.number, "code": code})

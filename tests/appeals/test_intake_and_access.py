@@ -7,9 +7,12 @@ from zhengwu.appeals import services
 from zhengwu.appeals.models import Appeal, Assignment, Urge
 from zhengwu.appeals.selectors import appeal_for, appeals_visible_to, light
 from zhengwu.appeals.workflow import AppealState as S
+from zhengwu.casework.actors import Actor
 from zhengwu.core.errors import Conflict, DomainError, InvalidInput, NotAllowed
 
 from ..factories import UserFactory
+
+CHANNEL = Actor.system("接口客户端“测试渠道”登记")  # a channel system registers as the system
 
 
 class TestIntake:
@@ -21,6 +24,7 @@ class TestIntake:
             title="建议增设公交站",
             body="建议在幸福小区门口增设公交站。",
             contact_phone="13800000002",
+            by=CHANNEL,
         )
         today = timezone.localtime().strftime("%Y%m%d")
         assert first.number == f"12345-{today}-000001"
@@ -37,6 +41,7 @@ class TestIntake:
             body="幸福路路灯不亮。",
             contact_phone="13800000003",
             idempotency_key="app-req-1",
+            by=CHANNEL,
         )
         b, again = services.register_appeal(
             channel="mobile",
@@ -45,12 +50,13 @@ class TestIntake:
             body="幸福路路灯不亮。",
             contact_phone="13800000003",
             idempotency_key="app-req-1",
+            by=CHANNEL,
         )
         assert a.pk == b.pk and code and again is None
         assert Appeal.objects.count() == 1
 
     def test_the_same_key_with_other_words_is_refused(self, desk):
-        values = {"channel": "mobile", "appeal_type": "help", "contact_phone": "13800000003"}
+        values = {"channel": "mobile", "appeal_type": "help", "contact_phone": "13800000003", "by": CHANNEL}
         services.register_appeal(**values, title="路灯不亮", body="幸福路路灯不亮。", idempotency_key="k-7")
         with pytest.raises(Conflict, match="已用于另一件内容不同的诉求") as refused:
             services.register_appeal(

@@ -11,6 +11,7 @@ from django.utils import timezone
 from zhengwu.appeals import services
 from zhengwu.appeals.events import verify_chain
 from zhengwu.appeals.models import Appeal, DailySequence
+from zhengwu.casework.actors import Actor
 from zhengwu.core.errors import DomainError
 
 VALUES = {
@@ -20,6 +21,7 @@ VALUES = {
     "body": "幸福路路灯不亮。",
     "contact_name": "张先生",
     "contact_phone": "13800000001",
+    "by": Actor.system("接口客户端“测试渠道”登记"),
 }
 
 

@@ -16,7 +16,7 @@ from zhengwu.appeals import events, services
 from zhengwu.appeals.attachments import MAX_BYTES
 from zhengwu.appeals.models import Appeal, AppealEvent, Attachment, DailySequence
 from zhengwu.appeals.notify import notify_reply
-from zhengwu.appeals.public_services import rate_appeal
+from zhengwu.appeals.public_services import WEB_VISITOR, rate_appeal
 from zhengwu.appeals.public_views import GENERIC, LOCKED, TRACK_FAILURES
 from zhengwu.appeals.workflow import AppealState as S
 from zhengwu.core.errors import Conflict, InvalidInput
@@ -85,6 +85,7 @@ def web_appeal(**kwargs: Any) -> tuple[Appeal, str]:
         "title": "幸福路路灯不亮",
         "body": "幸福路路灯不亮。",
         "contact_phone": "13912345678",
+        "by": WEB_VISITOR,
     }
     values.update(kwargs)
     appeal, code = services.register_appeal(**values)

@@ -18,6 +18,7 @@ from zhengwu.appeals import services
 from zhengwu.appeals.models import Appeal, Assignment, Channel, Extension, HandlingMode
 from zhengwu.appeals.workflow import ACTIONS
 from zhengwu.appeals.workflow import AppealState as S
+from zhengwu.casework.actors import Actor
 from zhengwu.core.errors import DomainError, InvalidInput, NotAllowed
 
 from ..factories import UserFactory
@@ -143,11 +144,37 @@ def test_no_actor_is_refused_not_waved_through(desk):
     assert refresh(appeal).events.filter(action="urge").count() == 0
 
 
-def test_the_system_urges_and_is_recorded_as_nobody(desk):
+def test_the_system_urges_and_is_recorded_as_nobody_with_its_reason(desk):
     appeal = desk.reach(S.DISPATCHED)
-    assert services.urge(assignment=desk.lead(appeal), threshold="red", by=services.SYSTEM)
+    assert services.urge(assignment=desk.lead(appeal), threshold="red", by=Actor.system("定时催办"))
     event = refresh(appeal).events.get(action="urge")
-    assert event.actor is None
+    assert event.actor is None and event.actor_label == "系统"
+    assert event.data["system_reason"] == "定时催办"
+
+
+def test_a_channel_system_registers_only_as_an_explicit_actor(desk):
+    values = {
+        "channel": "mobile",
+        "appeal_type": "help",
+        "title": "路灯不亮",
+        "body": "幸福路路灯不亮。",
+        "contact_phone": "13800000003",
+    }
+    with pytest.raises(NotAllowed):
+        services.register_appeal(**values, by=None)
+    with pytest.raises(NotAllowed, match="终端设备不能登记诉求"):
+        services.register_appeal(**values, by=Actor.device("自助终端"))
+    appeal, _ = services.register_appeal(**values, by=Actor.system("接口客户端“市民APP”登记"))
+    event = appeal.events.get()
+    assert event.actor is None and event.data["system_reason"] == "接口客户端“市民APP”登记"
+
+
+def test_a_citizen_is_refused_a_desk_action_by_role(desk):
+    citizen = UserFactory(is_staff=False, department=None)
+    with pytest.raises(NotAllowed, match="您的角色不能研判分类"):
+        services.triage(
+            appeal=desk.register(), category=desk.category, handling_mode=HandlingMode.DISPATCH, by=citizen
+        )
 
 
 def test_the_api_lists_the_actions_the_services_accept(desk):

@@ -20,10 +20,11 @@ from zhengwu.appeals.public_services import rate_appeal
 from zhengwu.appeals.timeline import EVENT_KINDS
 from zhengwu.appeals.workflow import ACTIONS
 from zhengwu.appeals.workflow import AppealState as S
+from zhengwu.casework.actors import Actor
 
 from .conftest import Desk, refresh
 
-SYSTEM = services.SYSTEM  # the periodic urging job
+SYSTEM = Actor.system("定时催办")  # the periodic urging job
 pytestmark = pytest.mark.django_db
 
 NUMBER = re.compile(r"[A-Z0-9]+-\d{8}-\d{6}")  # the 工单号 is what people quote, not a code to translate

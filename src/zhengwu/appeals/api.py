@@ -30,6 +30,7 @@ from rest_framework.views import APIView
 
 from zhengwu.accounts.models import Citizen, User
 from zhengwu.api.fields import IdField
+from zhengwu.casework.actors import Actor
 from zhengwu.catalog.api import ErrorSerializer
 from zhengwu.core.throttle import address, client_ip
 
@@ -320,7 +321,8 @@ class AppealListCreateView(generics.GenericAPIView[Appeal]):
         key = (request.headers.get("Idempotency-Key") or data.pop("external_id", "") or "").strip()
         data.pop("external_id", None)
         if client is not None:
-            data.update(channel=client.channel, by=None)
+            # A channel system is not a person: the system registers on its behalf, naming it.
+            data.update(channel=client.channel, by=Actor.system(f"接口客户端“{client.name}”登记"))
             scope = f"c{client.pk}"
         elif user.is_staff:
             if not user.has_perm("appeals.register_appeal"):

@@ -35,6 +35,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 
+from zhengwu.casework.actors import Actor
 from zhengwu.core.errors import DomainError
 
 from . import privacy
@@ -347,7 +348,7 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
             contact_phone=(data.get("phone") or "").strip(),
             address=address_string
             or (f"经纬度 {lat},{long}" if lat is not None else f"地址编号 {address_id}"),
-            by=None,
+            by=Actor.system(f"Open311 接口登记（{client.name}）"),
             idempotency_key=f"c{client.pk}:{key}"[:100] if key else None,
         )
     except DomainError as exc:

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from zhengwu.casework.actors import Actor
 from zhengwu.core.errors import Conflict, InvalidInput
 
 from . import events, services
@@ -19,6 +20,8 @@ from .workflow import AppealState
 
 RATEABLE_STATES = frozenset({AppealState.CLOSED, AppealState.ARCHIVED})
 MAX_COMMENT = 500
+# A visitor without an account files on the public form: the website registers the appeal.
+WEB_VISITOR = Actor.system("网站受理（未登录访客）")
 
 
 def file_web_appeal(
@@ -40,8 +43,8 @@ def file_web_appeal(
     citizen = None
     if by is not None and getattr(by, "is_authenticated", False) and not by.is_staff:
         citizen = getattr(by, "citizen", None)
-    else:
-        by = None
+    else:  # a visitor without an account (or staff on the public form): the website registers it
+        by = WEB_VISITOR
     saved: list[Attachment] = []
     try:
         with transaction.atomic():

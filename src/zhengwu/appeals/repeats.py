@@ -1,7 +1,7 @@
 """并单 proposals: earlier open appeals about the same matter in the same place as a new one.
 
-The text similarity is triage's ``DuplicateIndex`` (character-bigram TF-IDF, districts that differ
-never match). Each process keeps one index of the open appeals of the last ``WINDOW_DAYS`` days:
+The text similarity is the index the desk's port provides (appeals/suggestions.py; triage's
+character-bigram TF-IDF, districts that differ never match), asked for, not imported. Each process keeps one index of the open appeals of the last ``WINDOW_DAYS`` days:
 appeals registered since the last look are appended (one indexed query for rows above the last
 id), and the whole index is rebuilt every ``REBUILD_SECONDS`` so that closed appeals drop out and
 the idf follows the stream. A proposal is only a proposal: the operator merges with the 并单 action,
@@ -19,8 +19,7 @@ from datetime import timedelta
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from zhengwu.triage.duplicates import DuplicateIndex
-
+from . import suggestions
 from .models import Appeal, Channel
 from .workflow import OPEN_STATES
 
@@ -61,7 +60,7 @@ def _candidates() -> QuerySet[Appeal]:
 class _Cache:
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.index: DuplicateIndex | None = None
+        self.index: suggestions.SimilarityIndex | None = None
         self.built_at = 0.0
         self.last_id = 0
 
@@ -69,17 +68,19 @@ class _Cache:
         with self.lock:
             self.index = None
 
-    def current(self) -> DuplicateIndex:
+    def current(self) -> suggestions.SimilarityIndex | None:
         with self.lock:
             index = self.index
             stale = index is None or time.monotonic() - self.built_at > REBUILD_SECONDS
             if index is None or stale or self._max_id() < self.last_id:  # rows removed: start afresh
                 rows = list(_candidates().order_by("id").values_list("id", "title", "address", "body"))
-                index = DuplicateIndex.build(
+                index = suggestions.build_index(
                     [(pk, content_of(t, b)) for pk, t, _, b in rows],
                     wheres=[a for _, _, a, _ in rows],
                     threshold=THRESHOLD,
                 )
+                if index is None:  # no part provides the similarity: nothing to propose
+                    return None
                 self.index, self.built_at = index, time.monotonic()
                 self.last_id = rows[-1][0] if rows else self._max_id()
             else:
@@ -117,7 +118,10 @@ def possible_repeats(
     text = content_of(title, body)
     if len(text) < 4:
         return []
-    matches = _cache.current().similar(text, top=top * 3, exclude=exclude, where=address)
+    index = _cache.current()
+    if index is None:
+        return []
+    matches = index.similar(text, top=top * 3, exclude=exclude, where=address)
     if not matches:
         return []
     found = visible.filter(pk__in=[m.id for m in matches], state__in=OPEN_STATES).in_bulk()

@@ -1,12 +1,17 @@
 """Every change to an appeal goes through here: one function per use case, keyword-only, atomic,
 taking the actor, locking the appeal row, checking the transition table and the actor's right to
 act, storing computed deadlines, and appending a chained event. Pages, the API and tasks call
-these and nothing else."""
+these and nothing else.
+
+Every service acts for an explicit actor (casework/actors.py): a staff member or citizen (a
+request's user is wrapped with ``Actor.of``), or the system with its reason (定时催办, 主动治理任务,
+Open311 接口登记 …). Nobody (``by=None``) is refused, never waved through, and every check of who
+may act goes through ``_authorise``. What other parts do about a change (the classifier learning
+from a triage) they do on a domain event published after commit, so the desk imports none of them."""
 
 from __future__ import annotations
 
 import hashlib
-import hmac
 import logging
 import re
 import secrets
@@ -23,11 +28,12 @@ from django.utils import timezone
 
 from zhengwu.calendar.selectors import get_calendar
 from zhengwu.calendar.workdays import Limit, WorkCalendar
+from zhengwu.casework import domain_events, numbers
+from zhengwu.casework.actors import Actor, ActorKind, authorise
 from zhengwu.core.audit import record
 from zhengwu.core.errors import Conflict, DomainError, InvalidInput, NotAllowed
 from zhengwu.core.text import strip_control_characters
 from zhengwu.org.models import Department
-from zhengwu.triage.services import record_decision
 
 from . import events, notify
 from .models import (
@@ -48,7 +54,7 @@ from .models import (
     Urge,
     Urgency,
 )
-from .workflow import ACTIONS, AppealState, AssignmentState, allowed_from
+from .workflow import ACTIONS, TABLE, AppealState, AssignmentState, allowed_from
 
 logger = logging.getLogger(__name__)
 
@@ -73,32 +79,52 @@ def _lock(appeal: Appeal, expected_version: int | None) -> Appeal:
     return locked
 
 
-class SystemActor:
-    """The platform itself, acting on a use case's authority: the periodic urging, and the triage
-    and dispatch of a 主动治理任务 created by someone whose role may not triage. It passes the role
-    and department checks and is recorded as nobody (``actor`` None, shown as 系统). Every other
-    change names the person who made it: ``by=None`` is refused, never waved through."""
-
-    is_authenticated = True
-    is_active = True
-    is_staff = True
-    is_superuser = False
-    pk = id = None
-    department_id = None
-
-    def has_perm(self, perm: str, obj: Any = None) -> bool:
-        return True
-
-    def __str__(self) -> str:
-        return "系统"
+# The periodic urging job: the system, saying why it acts. (``SYSTEM`` is its former name.)
+URGING_JOB = Actor.system("定时催办")
+SYSTEM = URGING_JOB
+RED_LISTING = Actor.system("纪委督办红名单")
+CALENDAR_CHANGE = Actor.system("工作日历调整")
+# What registering a staff member's appeal needs; a citizen files for themself, a channel system
+# (API client, Open311) registers as the system with its reason.
+P_REGISTER = "appeals.register_appeal"
+# Registering on the proactive channel (未诉先办) is the use case of whoever may create a
+# 主动治理任务 from a hot issue (the triage part's permission, by name).
+P_PROACTIVE_TASK = "triage.create_proactive_task"
+# A department action with no share of the actor's own to act on: no department matches it.
+NO_DEPARTMENT = -1
 
 
-SYSTEM = SystemActor()
+def _actor(by: Any) -> Actor:
+    """The actor of a service call: an Actor as given, or a request's user wrapped with
+    ``Actor.of``. Nobody (None) and an anonymous user are refused here, before anything is read."""
+    if isinstance(by, Actor):
+        return by
+    if by is None:
+        raise NotAllowed("请登录后再办理：诉求的每项办理都须记明操作人")
+    return Actor.of(by)
 
 
 def _person(by: Any) -> Any:
     """What the rows and events store as the actor: the user, or None for the system."""
-    return None if by is SYSTEM else by
+    return _actor(by).person
+
+
+def _authorise(
+    actor: Actor,
+    doing: str,
+    *,
+    permission: str | None,
+    department_action: bool = False,
+    assignment: Assignment | None = None,
+    owner_ids: tuple[int | None, ...] | None = None,
+) -> None:
+    """The one check of who may act, for every service and for ``available_actions``: the role,
+    and for a department's own action its department (that of ``assignment``, the share it acts
+    on), through casework's ``authorise``."""
+    department_id: int | None = None
+    if department_action:
+        department_id = assignment.department_id if assignment is not None else NO_DEPARTMENT
+    authorise(actor, doing=doing, permission=permission, department_id=department_id, owner_ids=owner_ids)
 
 
 def _callback_attempted(appeal: Appeal) -> bool:
@@ -125,20 +151,19 @@ def _rule(action: str, appeal: Appeal) -> DomainError | None:
     return None
 
 
-def _may(action: str, appeal: Appeal, by: Any, *, assignment: Assignment | None = None) -> None:
+def _may(action: str, appeal: Appeal, by: Actor, *, assignment: Assignment | None = None) -> None:
     """Refuse what the transition table, the actor's role and department, or the action's own rules
     do not allow. The one check both the services (through ``_check``) and ``available_actions``
     make, so that what a page or the API offers is what a service accepts."""
     spec = ACTIONS[action]
-    if not allowed_from(action, appeal.state):
-        raise Conflict(f"当前状态为“{AppealState(appeal.state).label}”，不能{spec.label}", field="state")
-    if by is None or not getattr(by, "is_authenticated", False):
-        raise NotAllowed(f"请登录后再{spec.label}")
-    if by is not SYSTEM:
-        if not by.has_perm(spec.permission):
-            raise NotAllowed(f"您的角色不能{spec.label}")
-        if spec.department_action and (assignment is None or by.department_id != assignment.department_id):
-            raise NotAllowed(f"只有承办部门本部门人员才能{spec.label}")
+    TABLE.require_state(action, appeal.state)
+    _authorise(
+        by,
+        spec.label,
+        permission=spec.permission,
+        department_action=spec.department_action,
+        assignment=assignment,
+    )
     refusal = _rule(action, appeal)
     if refusal is not None:
         raise refusal
@@ -147,23 +172,18 @@ def _may(action: str, appeal: Appeal, by: Any, *, assignment: Assignment | None 
 def _check(
     action: str,
     appeal: Appeal,
-    by: Any,
+    by: Actor,
     *,
     to: AppealState | None = None,
     assignment: Assignment | None = None,
 ) -> AppealState:
     """Refuse anything ``_may`` refuses; return the target state."""
-    spec = ACTIONS[action]
     _may(action, appeal, by, assignment=assignment)
-    targets = allowed_from(action, appeal.state)
-    target = to if to is not None else next(iter(targets)) if len(targets) == 1 else None
-    if target is None or target not in targets:
-        raise Conflict(f"当前状态下{spec.label}不能转到该状态", field="state")
-    return target
+    return TABLE.target(action, appeal.state, to)
 
 
 def _candidates(
-    action: str, appeal: Appeal, user: Any, shares: list[Assignment]
+    action: str, appeal: Appeal, user: Actor, shares: list[Assignment]
 ) -> Sequence[Assignment | None]:
     """What ``action`` would act on for ``user``, as the service would find it: a department's
     own assignment in the state the service requires, a returned share, an open share to urge,
@@ -203,16 +223,18 @@ def available_actions(appeal: Appeal, user: Any) -> list[str]:
     """The action codes ``user`` may take on ``appeal`` now — by the same check every service makes
     (``_may``: the transition table, the role, the department, the action's rules) on what the
     service would act on. The API's ``allowed_actions`` and the page's forms read this."""
-    if user is None or not getattr(user, "is_authenticated", False):
+    try:
+        actor = _actor(user)
+    except NotAllowed:
         return []
     shares = list(appeal.assignments.all())
     allowed = []
     for code in ACTIONS:
         if not allowed_from(code, appeal.state):
             continue
-        for target in _candidates(code, appeal, user, shares):
+        for target in _candidates(code, appeal, actor, shares):
             try:
-                _may(code, appeal, user, assignment=target)
+                _may(code, appeal, actor, assignment=target)
             except DomainError:
                 continue
             allowed.append(code)
@@ -223,7 +245,7 @@ def available_actions(appeal: Appeal, user: Any) -> list[str]:
 def _move(
     appeal: Appeal,
     action: str,
-    by: Any,
+    by: Actor,
     target: AppealState,
     *,
     note: str = "",
@@ -238,7 +260,7 @@ def _move(
     events.append(
         appeal,
         action=action,
-        actor=_person(by),
+        actor=by,
         at=_now(),
         from_state=before,
         to_state=target,
@@ -246,6 +268,8 @@ def _move(
         data=data,
         public=public,
     )
+    if target == AppealState.CLOSED and before != AppealState.CLOSED:
+        domain_events.publish("appeal_closed", appeal_id=appeal.pk)
 
 
 def _limit(amount: Decimal, unit: str) -> Limit:
@@ -314,20 +338,14 @@ def _replayed(existing: Appeal, title: str, body: str) -> Appeal:
     return existing
 
 
-def hash_query_code(code: str, key: str | None = None) -> str:
-    """The stored form of a query code: an HMAC under QUERY_CODE_KEY, a key of its own so that
-    rotating SECRET_KEY leaves every citizen's code working."""
-    secret = key if key is not None else settings.QUERY_CODE_KEY
-    return hmac.new(secret.encode(), code.encode(), hashlib.sha256).hexdigest()
+# The query code's hashing is every matter's (casework/numbers.py); the name stays for the desk.
+hash_query_code = numbers.hash_query_code
 
 
 def query_code_matches(appeal: Appeal, code: str) -> bool:
-    """Codes issued before QUERY_CODE_KEY existed were keyed by SECRET_KEY; they still match
-    until that key is rotated."""
-    given = (code or "").strip()
-    if hmac.compare_digest(appeal.query_code_hash, hash_query_code(given)):
-        return True
-    return hmac.compare_digest(appeal.query_code_hash, hash_query_code(given, settings.SECRET_KEY))
+    """Whether ``code`` is the appeal's query code (casework/numbers.py: codes issued before
+    QUERY_CODE_KEY existed still match until SECRET_KEY is rotated)."""
+    return numbers.query_code_matches(appeal.query_code_hash, code)
 
 
 def _next_in_day(local: date) -> int:
@@ -393,6 +411,8 @@ def register_appeal(
             "主动治理（未诉先办）渠道只用于由热点问题生成的任务，不能直接登记；请选择诉求的来源渠道",
             field="channel",
         )
+    actor = _actor(by)
+    _authorise_intake(actor)
     key = idempotency_key.strip()[:100] if idempotency_key else None
     title, body, contact_name, contact_phone, address = (
         strip_control_characters(text or "") for text in (title, body, contact_name, contact_phone, address)
@@ -411,7 +431,7 @@ def register_appeal(
             confidential=confidential,
             citizen=citizen,
             enterprise=enterprise,
-            by=by,
+            by=actor,
             key=key,
             category=category,
         )
@@ -424,6 +444,8 @@ def register_appeal(
 def register_proactive_task(*, title: str, body: str, address: str, by: Any) -> Appeal:
     """Register a 主动治理任务 (未诉先办) on the system's own channel: the only way onto it, used by
     ``triage.services.create_proactive_task``; ``by`` is the person who created the task."""
+    actor = _actor(by)
+    _authorise(actor, "生成主动治理任务", permission=P_PROACTIVE_TASK)
     title, body, address = (strip_control_characters(text or "") for text in (title, body, address))
     appeal, _ = _register_new(
         channel=Channel.PROACTIVE,
@@ -438,11 +460,21 @@ def register_proactive_task(*, title: str, body: str, address: str, by: Any) -> 
         confidential=False,
         citizen=None,
         enterprise=None,
-        by=by,
+        by=actor,
         key=None,
         category=None,
     )
     return appeal
+
+
+def _authorise_intake(actor: Actor) -> None:
+    """Who may register an appeal: staff holding the register permission; a citizen, filing for
+    themself; the system for a channel that is not a person (a web visitor without an account, an
+    API client, Open311), saying which."""
+    if actor.kind == ActorKind.CITIZEN:
+        _authorise(actor, "提交诉求", permission=None, owner_ids=(actor.pk,))
+    else:
+        _authorise(actor, "登记诉求", permission=P_REGISTER)
 
 
 def _register_new(
@@ -459,7 +491,7 @@ def _register_new(
     confidential: bool,
     citizen: Any,
     enterprise: Any,
-    by: Any,
+    by: Actor,
     key: str | None,
     category: Category | None,
 ) -> tuple[Appeal, str]:
@@ -483,7 +515,7 @@ def _register_new(
     if len(address) > 200:
         raise InvalidInput("地点不能超过200个字", field="address")
     now = _now()
-    code = f"{secrets.randbelow(10**8):08d}"
+    code = numbers.new_query_code()
     appeal = Appeal(
         query_code_hash=hash_query_code(code),
         channel=channel,
@@ -498,10 +530,8 @@ def _register_new(
         confidential=confidential or anonymous,
         citizen=None if anonymous else citizen,
         enterprise=None if anonymous else enterprise,
-        registered_by=by if getattr(by, "is_staff", False) else None,
-        submitted_by=by
-        if by is not None and getattr(by, "is_authenticated", False) and not by.is_staff
-        else None,
+        registered_by=by.person if by.kind == ActorKind.STAFF else None,
+        submitted_by=by.person if by.kind == ActorKind.CITIZEN else None,
         idempotency_key=key,
         category=category,
     )
@@ -544,6 +574,7 @@ def triage(
     """研判分类. Every choice is kept as a training example for the classifier; ``suggested``: the
     first-level category the triage suggestion proposed, if one was shown, so that the example
     records whether the dispatcher accepted or corrected it."""
+    by = _actor(by)
     appeal = _lock(appeal, version)
     target = _check("triage", appeal, by)
     if handling_mode not in HandlingMode.values:
@@ -572,28 +603,23 @@ def triage(
     return appeal
 
 
-def _learn_from(appeal: Appeal, category: Category, suggested: str | None, by: Any) -> None:
-    """A dispatcher's triage becomes a labelled example for the classifier, which learns the first
-    level. Text the classifier refuses (not Chinese, too long) is simply not learnt from, and nor is
-    a 主动治理任务: its text is written by the system, not by a citizen."""
-    root = category.parent or category
-    try:
-        with transaction.atomic():
-            record_decision(
-                title=appeal.title,
-                body=appeal.body,
-                suggested=suggested,
-                chosen=root.name,
-                by=_person(by),
-                appeal_id=appeal.pk,
-            )
-    except InvalidInput:
-        logger.info("appeal %s: text not usable as a training example", appeal.number)
+def _learn_from(appeal: Appeal, category: Category, suggested: str | None, by: Actor) -> None:
+    """A dispatcher's triage is announced once it commits (``appeal_triaged``); the classifier's
+    part turns it into a labelled example of the first level. A 主动治理任务 is not announced: its
+    text is written by the system, not by a citizen."""
+    domain_events.publish(
+        "appeal_triaged",
+        appeal_id=appeal.pk,
+        category_id=category.pk,
+        by_id=by.pk,
+        suggested=suggested or "",
+    )
 
 
 @transaction.atomic
 def answer_directly(*, appeal: Appeal, answer: str, by: Any, version: int | None = None) -> Appeal:
     """咨询导办: answered on the spot (from the knowledge base) and closed."""
+    by = _actor(by)
     appeal = _lock(appeal, version)
     target = _check("answer", appeal, by)
     appeal.reply = _required(answer, "answer", "答复内容", 5000)
@@ -613,6 +639,7 @@ def answer_directly(*, appeal: Appeal, answer: str, by: Any, version: int | None
 @transaction.atomic
 def merge(*, appeal: Appeal, into: Appeal, by: Any, version: int | None = None) -> Appeal:
     """并单: the repeat is closed into the original, stays visible and is counted there."""
+    by = _actor(by)
     if into.pk == appeal.pk:
         raise DomainError("不能并入自身", field="into")
     # Both rows locked in one order (by id), whichever is the repeat: A into B and B into A at the
@@ -677,6 +704,7 @@ def dispatch(
     by: Any,
     version: int | None = None,
 ) -> Appeal:
+    by = _actor(by)
     appeal = _lock(appeal, version)
     target = _check("dispatch", appeal, by)
     if not lead.is_active:
@@ -729,6 +757,7 @@ def _assignment_for_update(assignment: Assignment) -> Assignment:
 
 @transaction.atomic
 def sign(*, assignment: Assignment, by: Any, version: int | None = None) -> Assignment:
+    by = _actor(by)
     appeal = _lock(assignment.appeal, version)
     assignment = _assignment_for_update(assignment)
     lead = assignment.role == Assignment.Role.LEAD
@@ -736,7 +765,7 @@ def sign(*, assignment: Assignment, by: Any, version: int | None = None) -> Assi
     if assignment.state != AssignmentState.PENDING:
         raise Conflict("该派单不是待签收状态", field="assignment")
     assignment.state = AssignmentState.SIGNED
-    assignment.signed_at, assignment.signed_by = _now(), by
+    assignment.signed_at, assignment.signed_by = _now(), by.person
     assignment.save(update_fields=["state", "signed_at", "signed_by", "updated_at"])
     _move(
         appeal,
@@ -754,6 +783,7 @@ def return_assignment(
     *, assignment: Assignment, reason: str, by: Any, version: int | None = None
 ) -> Assignment:
     """退单: within the sign limit, with a reason; it goes back to the dispatcher."""
+    by = _actor(by)
     appeal = _lock(assignment.appeal, version)
     assignment = _assignment_for_update(assignment)
     lead = assignment.role == Assignment.Role.LEAD
@@ -793,6 +823,7 @@ def _returned_share(
 @transaction.atomic
 def redispatch(*, assignment: Assignment, to: Department, by: Any, version: int | None = None) -> Assignment:
     """改派: the dispatcher accepts a return and sends that share to another department."""
+    by = _actor(by)
     appeal, assignment, lead, target = _returned_share(
         assignment, "redispatch", by, version, "只能改派已退单的派单"
     )
@@ -823,6 +854,7 @@ def redispatch(*, assignment: Assignment, to: Department, by: Any, version: int 
 @transaction.atomic
 def reject_return(*, assignment: Assignment, note: str, by: Any, version: int | None = None) -> Assignment:
     """派单异议审核 refuses the return: the same department must sign."""
+    by = _actor(by)
     appeal, assignment, _, target = _returned_share(
         assignment, "reject_return", by, version, "该派单没有待审核的退单"
     )
@@ -859,6 +891,7 @@ def reject_return(*, assignment: Assignment, note: str, by: Any, version: int | 
 def request_extension(
     *, assignment: Assignment, reason: str, until: datetime, by: Any, version: int | None = None
 ) -> Extension:
+    by = _actor(by)
     appeal = _lock(assignment.appeal, version)
     assignment = _assignment_for_update(assignment)
     target = _check("request_extension", appeal, by, assignment=assignment)
@@ -875,7 +908,7 @@ def request_extension(
             extension = Extension.objects.create(
                 assignment=assignment,
                 reason=reason,
-                requested_by=by,
+                requested_by=by.person,
                 previous_due_at=assignment.handle_due_at,
                 requested_due_at=until,
             )
@@ -898,6 +931,7 @@ def decide_extension(
     *, extension: Extension, approve: bool, note: str = "", by: Any, version: int | None = None
 ) -> Extension:
     """The deadline moves only here, only on approval; the request and the old limit are kept."""
+    by = _actor(by)
     assignment = extension.assignment
     appeal = _lock(assignment.appeal, version)
     target = _check("decide_extension", appeal, by)
@@ -906,7 +940,11 @@ def decide_extension(
         raise Conflict("该延期申请已审核", field="extension")
     assignment = _assignment_for_update(assignment)
     extension.state = Extension.State.APPROVED if approve else Extension.State.REFUSED
-    extension.decided_by, extension.decided_at, extension.decision_note = by, _now(), note.strip()[:500]
+    extension.decided_by, extension.decided_at, extension.decision_note = (
+        by.person,
+        _now(),
+        note.strip()[:500],
+    )
     extension.save()
     fields: list[str] = []
     if approve:
@@ -940,6 +978,7 @@ def submit_contribution(
     *, assignment: Assignment, text: str, by: Any, version: int | None = None
 ) -> Assignment:
     """A co-handler's part goes to the lead; the lead replies for all."""
+    by = _actor(by)
     appeal = _lock(assignment.appeal, version)
     assignment = _assignment_for_update(assignment)
     if assignment.role != Assignment.Role.CO:
@@ -969,6 +1008,7 @@ def _signed_lead(appeal: Appeal) -> Assignment | None:
 
 @transaction.atomic
 def add_note(*, appeal: Appeal, text: str, by: Any, version: int | None = None) -> Appeal:
+    by = _actor(by)
     appeal = _lock(appeal, version)
     target = _check("note", appeal, by, assignment=_signed_lead(appeal))
     _move(appeal, "note", by, target, public=False, note=_required(text, "text", "办理过程", 2000))
@@ -977,6 +1017,7 @@ def add_note(*, appeal: Appeal, text: str, by: Any, version: int | None = None) 
 
 @transaction.atomic
 def submit_reply(*, appeal: Appeal, text: str, by: Any, version: int | None = None) -> Appeal:
+    by = _actor(by)
     appeal = _lock(appeal, version)
     target = _check("reply", appeal, by, assignment=_signed_lead(appeal))
     appeal.reply = _required(text, "text", "答复内容", 5000)
@@ -986,6 +1027,7 @@ def submit_reply(*, appeal: Appeal, text: str, by: Any, version: int | None = No
 
 @transaction.atomic
 def approve_reply(*, appeal: Appeal, by: Any, version: int | None = None) -> Appeal:
+    by = _actor(by)
     appeal = _lock(appeal, version)
     target = _check("approve_reply", appeal, by)
     appeal.replied_at = _now()
@@ -1004,6 +1046,7 @@ def approve_reply(*, appeal: Appeal, by: Any, version: int | None = None) -> App
 
 @transaction.atomic
 def rework_reply(*, appeal: Appeal, note: str, by: Any, version: int | None = None) -> Appeal:
+    by = _actor(by)
     appeal = _lock(appeal, version)
     target = _check("rework_reply", appeal, by)
     _move(
@@ -1047,6 +1090,7 @@ def record_callback(
 ) -> Callback:
     """回访. Not solved or not satisfied reopens the appeal (重办) with a fresh limit, up to
     APPEAL_MAX_REOPENS times; beyond that it also goes to the 纪委督办 red list with a 督办单."""
+    by = _actor(by)
     appeal = _lock(appeal, version)
     if reached:
         if solved not in Solved.values:
@@ -1059,7 +1103,7 @@ def record_callback(
         solved=solved if reached else "",
         satisfaction=satisfaction if reached else None,
         note=note.strip()[:1000],
-        by=by,
+        by=by.person,
     )
     now = _now()
     if not reached:
@@ -1123,7 +1167,7 @@ def _record_red_listing(appeal: Appeal, note: str) -> None:
     events.append(
         appeal,
         action="supervise",
-        actor=None,
+        actor=RED_LISTING,
         at=_now(),
         from_state=appeal.state,
         to_state=appeal.state,
@@ -1135,6 +1179,7 @@ def _record_red_listing(appeal: Appeal, note: str) -> None:
 @transaction.atomic
 def close(*, appeal: Appeal, note: str, by: Any, version: int | None = None) -> Appeal:
     """办结 without a satisfied callback (e.g. the citizen could not be reached after repeated tries)."""
+    by = _actor(by)
     appeal = _lock(appeal, version)
     target = _check("close", appeal, by)
     now = _now()
@@ -1146,6 +1191,7 @@ def close(*, appeal: Appeal, note: str, by: Any, version: int | None = None) -> 
 
 @transaction.atomic
 def archive(*, appeal: Appeal, by: Any, version: int | None = None) -> Appeal:
+    by = _actor(by)
     appeal = _lock(appeal, version)
     target = _check("archive", appeal, by)
     _move(appeal, "archive", by, target, public=False, note="归档")
@@ -1168,12 +1214,13 @@ def supervise(
     red_list: bool = False,
     version: int | None = None,
 ) -> SupervisionOrder:
+    by = _actor(by)
     appeal = _lock(appeal, version)
     target = _check("supervise", appeal, by)
     note = _required(note, "note", "督办意见", 1000)
     due = get_calendar().deadline_for(_now(), Limit.working_days(days))
     order = SupervisionOrder.objects.create(
-        appeal=appeal, department=department, note=note, due_at=due, issued_by=by
+        appeal=appeal, department=department, note=note, due_at=due, issued_by=by.person
     )
     fields: list[str] = []
     if red_list and not appeal.red_listed:
@@ -1212,6 +1259,7 @@ def urge(
     this threshold was already urged, so a periodic job can run as often as it likes. A person
     urging from a page passes the version they saw, and may say what they ask for (``note``, kept
     in the event and shown on the timeline); the periodic job passes neither."""
+    by = _actor(by)
     note = (note or "").strip()
     if len(note) > URGE_NOTE_MAX:
         raise InvalidInput(f"催办说明不能超过{URGE_NOTE_MAX}个字，当前{len(note)}个字", field="note")
@@ -1288,7 +1336,7 @@ def run_urging(now: datetime | None = None) -> int:
             tag = urge_threshold(
                 "sign" if a.state == AssignmentState.PENDING else "handle", colour, extended=a.extended
             )
-            sent += urge(assignment=a, threshold=tag, by=SYSTEM)
+            sent += urge(assignment=a, threshold=tag, by=URGING_JOB)
         if colour == "red" and a.role == Assignment.Role.LEAD and a.state == AssignmentState.SIGNED:
             limit = a.handle_due_at - a.created_at
             if now - a.handle_due_at > limit and not a.appeal.red_listed:
@@ -1367,7 +1415,7 @@ def recompute_deadlines() -> int:
             _move(
                 appeal,
                 "recalculate",
-                None,
+                CALENDAR_CHANGE,
                 AppealState(appeal.state),
                 public=False,
                 fields=fields,

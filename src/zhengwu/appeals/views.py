@@ -29,10 +29,8 @@ from zhengwu.accounts.models import User
 from zhengwu.core.errors import DomainError, InvalidInput
 from zhengwu.core.throttle import address
 from zhengwu.org.models import Department
-from zhengwu.triage import services as triage_services
-from zhengwu.triage.services import SuggestionResult
 
-from . import exports, privacy, repeats, services, worklists
+from . import exports, privacy, repeats, services, suggestions, worklists
 from .events import check_appeal
 from .forms import (
     AcceptForm,
@@ -104,7 +102,7 @@ class AppealRow:
     reporter: Reporter
     light: str
     lead: Assignment | None = None
-    suggestion: triage_services.Suggestion | None = None
+    suggestion: suggestions.Suggestion | None = None
 
     @property
     def light_label(self) -> str:
@@ -235,13 +233,13 @@ def caller_history(request: HttpRequest) -> HttpResponse:
     return render(request, "appeals/intake.html#history", {"history": history, "phone": phone})
 
 
-def _suggestion(user: User, title: str, body: str) -> tuple[SuggestionResult | None, str]:
+def _suggestion(user: User, title: str, body: str) -> tuple[suggestions.SuggestionResult | None, str]:
     """The triage suggestion for a text, or why there is none (empty text is not an error here:
     the operator simply has not typed yet)."""
     if not user.has_perm(P_SUGGEST) or not (title.strip() or body.strip()):
         return None, ""
     try:
-        return triage_services.suggest(title=title, body=body), ""
+        return suggestions.suggest(title=title, body=body), ""
     except DomainError as exc:
         return None, exc.message
 
@@ -251,7 +249,7 @@ class SuggestionRow:
     """One line of the 研判建议 box: the suggested category, the second level proposed with it
     (and why), and the lead department from the 派单目录."""
 
-    s: triage_services.Suggestion
+    s: suggestions.Suggestion
     second: Category | None
     second_reason: str
 
@@ -262,7 +260,9 @@ class SuggestionRow:
         return self.second.department if self.second is not None else None
 
 
-def _suggestion_rows(suggestion: SuggestionResult | None, title: str, body: str) -> list[SuggestionRow]:
+def _suggestion_rows(
+    suggestion: suggestions.SuggestionResult | None, title: str, body: str
+) -> list[SuggestionRow]:
     if suggestion is None or not suggestion.suggestions:
         return []
     seconds = second_levels([s.category for s in suggestion.suggestions], f"{title}\n{body}")
@@ -325,8 +325,8 @@ def dispatch_queue(request: HttpRequest) -> HttpResponse:
         context["rows"] = _appeal_rows(page.rows, user, lights)
         if tab == "registered" and user.has_perm(P_SUGGEST):
             # The dispatcher scans the queue with the suggestion beside each appeal.
-            suggestions = triage_services.first_suggestions([(a.title, a.body) for a in page.rows])
-            for row, suggestion in zip(context["rows"], suggestions, strict=True):
+            firsts = suggestions.first_suggestions([(a.title, a.body) for a in page.rows])
+            for row, suggestion in zip(context["rows"], firsts, strict=True):
                 row.suggestion = suggestion
             context["show_suggestion"] = True
     elif tab == "returned":
@@ -586,7 +586,7 @@ def _build_forms(
     appeal: Appeal,
     rows: list[AssignmentRow],
     extensions: list[Extension],
-    suggestion: SuggestionResult | None = None,
+    suggestion: suggestions.SuggestionResult | None = None,
     suggestion_rows: list[SuggestionRow] | None = None,
 ) -> tuple[dict[str, djforms.Form], dict[int, djforms.Form]]:
     """The page's forms for the actions ``offer`` (worked out once per page) allows."""

@@ -109,7 +109,9 @@ def authorise(
     if actor.is_system:
         return
     if actor.kind == ActorKind.CITIZEN:
-        if owner_ids is None or actor.pk is None or actor.pk not in owner_ids:
+        if owner_ids is None:  # not an applicant's action at all: a role's, which a citizen has not
+            raise NotAllowed(f"您的角色不能{doing}")
+        if actor.pk is None or actor.pk not in owner_ids:
             raise NotAllowed(f"只有申请人本人才能{doing}")
         return
     if actor.kind == ActorKind.DEVICE:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from zhengwu.accounts.models import User
 from zhengwu.appeals.models import AppealType, Channel
+from zhengwu.casework.actors import Actor
 
 # 派单目录 of the demo city: the rules that answer until a model is trained.
 DEMO_RULES: dict[str, str] = {
@@ -187,7 +188,7 @@ def load_demo_hot_issues(days: int = 30) -> None:
             address=address,
             contact_name=name,
             contact_phone=phone,
-            by=operator,
+            by=operator or Actor.system("演示数据"),
             idempotency_key=f"demo-hot-issue-{n:02d}",
         )
         registered = registered or code is not None

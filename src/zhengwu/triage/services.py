@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from zhengwu.appeals.models import Appeal, Category, Channel, HandlingMode
 from zhengwu.appeals.workflow import AppealState
+from zhengwu.casework.actors import Actor
 from zhengwu.core.audit import record
 from zhengwu.core.errors import Conflict, DomainError, InvalidInput, NotAllowed
 from zhengwu.org.models import Department
@@ -240,6 +241,35 @@ def _clean_label(label: str, field: str = "chosen") -> str:
     if len(label) > MAX_LABEL_CHARS:
         raise InvalidInput(f"分类名称不能超过{MAX_LABEL_CHARS}字", field=field)
     return label
+
+
+def learn_from_triage(
+    *, appeal_id: int, category_id: int, by_id: int | None, suggested: str = "", **_: Any
+) -> TrainingExample | None:
+    """``appeal_triaged``: a dispatcher's triage, once committed, becomes a labelled example of its
+    first-level category. Text the classifier refuses (not Chinese, too long) is simply not learnt
+    from. Subscribed in ``TriageConfig.ready``: the desk announces, it does not call here."""
+    from django.contrib.auth import get_user_model
+
+    appeal = Appeal.objects.filter(pk=appeal_id).only("number", "title", "body").first()
+    category = Category.objects.select_related("parent").filter(pk=category_id).first()
+    if appeal is None or category is None:
+        return None
+    root = category.parent or category
+    by = get_user_model().objects.filter(pk=by_id).first() if by_id is not None else None
+    try:
+        with transaction.atomic():
+            return record_decision(
+                title=appeal.title,
+                body=appeal.body,
+                suggested=suggested or None,
+                chosen=root.name,
+                by=by,
+                appeal_id=appeal.pk,
+            )
+    except InvalidInput:
+        logger.info("appeal %s: text not usable as a training example", appeal.number)
+        return None
 
 
 def record_decision(
@@ -586,6 +616,8 @@ def schedule_training(*, by: Any) -> None:
 # -- hot issues (热点问题, 未诉先办) ----------------------------------------------------------------
 
 P_CREATE_TASK = "triage.create_proactive_task"
+# The desk's steps of a 主动治理任务 taken for someone whose role may not triage or dispatch.
+PROACTIVE_TASK = Actor.system("主动治理任务")
 MAX_PERIOD_DAYS = 366
 MAX_NOTE_CHARS = 500
 # Mining reads the title and the opening of the text (hotspots.find_hot_issues uses the first 400
@@ -853,12 +885,10 @@ def _desk_actor(by: Any) -> Any:
     """Who the task's triage and dispatch events name. Creating the task is its own permission
     (the dispatcher's, and the supervisor's, who may not triage or dispatch ordinary appeals):
     for a user without the desk's permissions those two steps are taken by the system on this
-    use case's authority, and the registration event and audit record name the user."""
-    from zhengwu.appeals.services import SYSTEM
-
+    use case's authority, saying so, and the registration event and audit record name the user."""
     if by.has_perm("appeals.triage_appeal") and by.has_perm("appeals.dispatch_appeal"):
         return by
-    return SYSTEM
+    return PROACTIVE_TASK
 
 
 def create_proactive_task(
