@@ -13,6 +13,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
+from zhengwu.casework.models import ChainedEvent
 from zhengwu.core.models import TimeStampedModel
 
 from .workflow import OPEN_STATES, AppealState, AssignmentState
@@ -511,30 +512,14 @@ class Urge(models.Model):
         return f"{self.assignment_id} 催办 {self.threshold}"
 
 
-class AppealEvent(models.Model):
-    """One entry of an appeal's history. Append-only; each stores the hash of the previous entry
-    of the same appeal, so an edit or a deletion anywhere breaks the chain where it happened."""
+class AppealEvent(ChainedEvent):
+    """One entry of an appeal's history (诉求轨迹): the shared chained event of every matter
+    (casework/models.py). Append-only; each stores the MAC of the previous entry of the same
+    appeal, so an edit or a deletion anywhere breaks the chain where it happened."""
 
     appeal = models.ForeignKey(Appeal, verbose_name="诉求", on_delete=models.CASCADE, related_name="events")
-    seq = models.PositiveIntegerField("序号")
-    at = models.DateTimeField("时间")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="操作人",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    actor_label = models.CharField("操作人（留痕）", max_length=100, blank=True)
-    action = models.CharField("动作", max_length=40)
-    from_state = models.CharField("原状态", max_length=20, blank=True)
-    to_state = models.CharField("新状态", max_length=20, blank=True)
+    # The citizen of an appeal is its 诉求人 (the shared event calls them 申请人).
     public = models.BooleanField("诉求人可见", default=True)
-    note = models.TextField("说明", blank=True)
-    data = models.JSONField("变更内容", default=dict, blank=True)
-    prev_hash = models.CharField("前一条摘要", max_length=64)
-    hash = models.CharField("摘要", max_length=64, unique=True)
 
     class Meta:
         verbose_name = "诉求轨迹"
@@ -544,11 +529,6 @@ class AppealEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.appeal_id}#{self.seq} {self.action}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValueError("诉求轨迹只能追加，不能修改")
-        super().save(*args, **kwargs)
 
 
 class ChainCheckpoint(models.Model):

@@ -22,7 +22,11 @@ _handlers: dict[str, list[Handler]] = defaultdict(list)
 
 # The events the parts publish, with what each carries; subscribing to another name is a mistake.
 EVENTS: dict[str, str] = {
-    "appeal_triaged": "appeal_id, category_id, by_id, suggestion_id — a dispatcher classified an appeal",
+    "appeal_triaged": (
+        "appeal_id, category_id, by_id (None: the system), suggested (the first-level category the"
+        " suggestion shown proposed, or empty); suggestion_id where a stored suggestion was shown"
+        " — a dispatcher classified an appeal"
+    ),
     "appeal_closed": "appeal_id — an appeal was closed (办结)",
     "application_accepted": "application_id — an application was accepted (受理)",
     "application_completed": "application_id, approved — an application was completed (办结)",
