@@ -42,15 +42,31 @@ def base_data(application: Application, at: datetime) -> dict[str, Any]:
         "submitted_on": _local(application.submitted_at),
         "issued_on": _local(at),
         "accepted_on": _local(application.accepted_at),
-        "limit_days": str(application.limit_days.normalize()) if application.accepted_at else "",
+        "limit_days": format(application.limit_days.normalize(), "f") if application.accepted_at else "",
         "due_on": _local(application.due_at),
         "consultation_phone": item.consultation_phone,
     }
 
 
+def served(application: Application) -> str:
+    """What a 送达回证 says was served: the decision document and the result, as numbered."""
+    decision = (
+        application.notices.filter(kind__in=[NoticeKind.APPROVAL, NoticeKind.DENIAL])
+        .order_by("-issued_at")
+        .first()
+    )
+    item = f"《{application.item.name}》"
+    parts = [f"{item}{decision.get_kind_display()}（文书编号：{decision.number}）"] if decision else []
+    if application.result_number:
+        parts.append(f"{application.result_name or '办理结果'}（{application.result_number}）")
+    return "、".join(parts) or (application.result_name or "办理结果")
+
+
 def issue(application: Application, kind: NoticeKind, *, by: Any, at: datetime, **details: Any) -> Notice:
     """Number and store one notice. Called inside the service that made the decision, so the
     notice and the step stand or fall together."""
+    if kind == NoticeKind.SERVICE:
+        details.setdefault("documents", served(application))
     day = timezone.localdate(at)
     number = daily_number(PREFIX[kind], kind=f"notice-{PREFIX[kind]}", at=day)
     actor_id, label = who(by)
