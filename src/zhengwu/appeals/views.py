@@ -60,7 +60,7 @@ from .forms import (
 from .models import Appeal, AppealType, Assignment, Category, Extension
 from .selectors import BOARD_READERS, appeals_visible_to, second_levels
 from .timeline import staff_timeline
-from .workflow import ACTIONS, AppealState, AssignmentState
+from .workflow import P_DISPATCH, AppealState, AssignmentState
 from .worklists import LIGHT_LABELS, Lights, Reporter
 
 P_REGISTER = "appeals.register_appeal"
@@ -607,7 +607,7 @@ def _build_forms(
             top is not None
             and top.second is not None
             and top.department is not None
-            and user.has_perm(ACTIONS["dispatch"].permission)
+            and user.has_perm(P_DISPATCH)
         ):
             forms["accept"] = offer.form(
                 "accept",

@@ -245,7 +245,7 @@ def _clean_label(label: str, field: str = "chosen") -> str:
 
 def learn_from_triage(
     *, appeal_id: int, category_id: int, by_id: int | None, suggested: str = "", **_: Any
-) -> TrainingExample | None:
+) -> None:
     """``appeal_triaged``: a dispatcher's triage, once committed, becomes a labelled example of its
     first-level category. Text the classifier refuses (not Chinese, too long) is simply not learnt
     from. Subscribed in ``TriageConfig.ready``: the desk announces, it does not call here."""
@@ -254,12 +254,12 @@ def learn_from_triage(
     appeal = Appeal.objects.filter(pk=appeal_id).only("number", "title", "body").first()
     category = Category.objects.select_related("parent").filter(pk=category_id).first()
     if appeal is None or category is None:
-        return None
+        return
     root = category.parent or category
     by = get_user_model().objects.filter(pk=by_id).first() if by_id is not None else None
     try:
         with transaction.atomic():
-            return record_decision(
+            record_decision(
                 title=appeal.title,
                 body=appeal.body,
                 suggested=suggested or None,
@@ -269,7 +269,6 @@ def learn_from_triage(
             )
     except InvalidInput:
         logger.info("appeal %s: text not usable as a training example", appeal.number)
-        return None
 
 
 def record_decision(
