@@ -351,7 +351,12 @@ def query_code_matches(appeal: Appeal, code: str) -> bool:
 def _next_in_day(local: date) -> int:
     """Add one to the day's counter (creating it at 1) and return it. The row stays locked until
     the transaction ends, so concurrent intakes never share a number and a rolled-back one leaves
-    no gap; callers take it as late as they can, since every other intake waits for it."""
+    no gap; callers take it as late as they can, since every other intake waits for it.
+
+    The desk keeps its own counter (``DailySequence``) rather than casework's ``DailyCounter``:
+    today's running number lives in its rows, and moving it is a data migration to make while no
+    intake runs, not in passing. It is also one round trip (INSERT … ON CONFLICT … RETURNING)
+    where the shared counter takes two; the number's form is the shared one (PREFIX-YYYYMMDD-N)."""
     if connection.features.can_return_columns_from_insert:  # PostgreSQL; SQLite ≥ 3.35
         table = connection.ops.quote_name(DailySequence._meta.db_table)
         with connection.cursor() as cursor:  # one round trip instead of update, insert, select
