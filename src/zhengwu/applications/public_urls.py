@@ -1,4 +1,19 @@
 """Applicant pages, mounted at /apply/: 在线办理, 我的办件, progress by number and query code."""
 
+from django.urls import path
+
+from . import public_views as views
+
 app_name = "applications_public"
-urlpatterns: list = []
+urlpatterns = [
+    path("<int:item_id>/", views.apply, name="apply"),
+    path("receipt/", views.receipt, name="receipt"),
+    path("mine/", views.mine, name="mine"),
+    path("mine/<str:number>/", views.detail, name="detail"),
+    path("mine/<str:number>/supply/", views.supply, name="supply"),
+    path("mine/<str:number>/withdraw/", views.withdraw, name="withdraw"),
+    path("mine/<str:number>/notices/<str:notice_number>.pdf", views.notice_pdf, name="notice_pdf"),
+    path("mine/<str:number>/files/<int:file_id>/", views.material_file, name="file"),
+    path("track/", views.track, name="track"),
+    path("track/<str:number>/", views.status, name="status"),
+]
