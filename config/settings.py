@@ -316,6 +316,7 @@ NOTIFY_BACKEND = env.str("NOTIFY_BACKEND", default="console")
 SMS_HTTP_URL = env.str("SMS_HTTP_URL", default="")
 SMS_HTTP_TOKEN = env.str("SMS_HTTP_TOKEN", default="")
 SMS_HTTP_TIMEOUT = env.float("SMS_HTTP_TIMEOUT", default=10.0)
+IDENTITY_PROVIDER = env.str("IDENTITY_PROVIDER", default="zhengwu.accounts.identity.LocalRegistry")
 SITE_URL = env.str("SITE_URL", default="")
 # The sender's signature in SMS (shown as 【…】) and e-mail subjects, and the site's name in notices.
 SMS_SIGNATURE = env.str("SMS_SIGNATURE", default="示范市12345")

@@ -10,6 +10,7 @@ urlpatterns = [
     path("people/", views.people, name="people"),
     path("people/citizens/<int:pk>/", views.citizen_detail, name="citizen_detail"),
     path("people/enterprises/<int:pk>/", views.enterprise_detail, name="enterprise_detail"),
+    path("signup/", views.signup_view, name="signup"),
 ]
 
 # Login and logout keep Django's names ("login", "logout") so LOGIN_URL and templates stay plain.
