@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("zhengwu.catalog.api")),
     path("", include("zhengwu.triage.api")),
     path("", include("zhengwu.appeals.api")),
+    path("", include("zhengwu.applications.api")),
 ]
