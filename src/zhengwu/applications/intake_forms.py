@@ -135,7 +135,7 @@ class RegisterForm(forms.Form):
     RENAME = {"id_number": "code", "uscc": "code", "applicant_kind": "kind"}
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or self.cleaned_data
         if (
             data.get("kind") == ApplicantKind.ORGANISATION
             and not (data.get("legal_representative") or "").strip()
@@ -359,7 +359,7 @@ class IntakeForm(forms.Form):
         return {name.removeprefix("form_"): self.cleaned_data.get(name, "") for name in self.item_fields}
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or self.cleaned_data
         if not data.get("outcome"):
             self.add_error("outcome", "请选择受理、一次性告知补正或不予受理")
         if data.get("outcome") == "refuse" and not (data.get("reason") or "").strip():

@@ -282,7 +282,12 @@ def applicant_lookup(request: HttpRequest) -> HttpResponse:
     if not _htmx(request):
         return redirect(_intake_url(lookup.code, _item(request.GET.get("item"))))
     item = _item(request.GET.get("item"))
-    context = {**lookup.context(), "continue_url": _intake_url(lookup.code, item), "partial": True}
+    context = {
+        **lookup.context(),
+        "item": item,
+        "continue_url": _intake_url(lookup.code, item),
+        "partial": True,
+    }
     return render(request, "applications/intake_applicant.html", context, status=400 if lookup.error else 200)
 
 
@@ -327,9 +332,14 @@ def register(request: HttpRequest) -> HttpResponse:
     if lookup.applicant is not None or lookup.error:  # keep the form, not the lookup's verdict
         lookup.applicant, lookup.error = None, ""
     if _htmx(request):
-        context = {**lookup.context(form), "continue_url": _intake_url(lookup.code, item), "partial": True}
+        context = {
+            **lookup.context(form),
+            "item": item,
+            "continue_url": _intake_url(lookup.code, item),
+            "partial": True,
+        }
         return render(request, "applications/intake_applicant.html", context, status=status)
-    return _render(request, lookup=lookup, item=None, register=form, status=status)
+    return _render(request, lookup=lookup, item=item, register=form, status=status)
 
 
 @login_required
