@@ -74,6 +74,13 @@ class Lights(deadlines.Lights):
     def yellow_ids(self, qs: QuerySet[Application]) -> list[int]:
         """The applications of ``qs`` whose light is yellow now, exactly as each row shows it: SQL
         narrows to the few running ones near their limit, the share-of-limit rule lights them."""
+        key = str(qs.order_by().query)
+        cache: dict[str, list[int]] = self.__dict__.setdefault("_yellow", {})
+        if key not in cache:
+            cache[key] = self._yellow_ids(qs)
+        return cache[key]
+
+    def _yellow_ids(self, qs: QuerySet[Application]) -> list[int]:
         near = qs.filter(
             state__in=RUNNING_STATES,
             paused_since__isnull=True,
