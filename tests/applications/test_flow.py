@@ -155,3 +155,22 @@ def test_window_supplement_names_item_materials(office):
     assert app.state == S.SUPPLEMENT and app.supplement_rounds == 1
     assert app.supplement_requests.get().items[0]["name"] == "食品经营许可申请书"
     assert app.notices.filter(kind=NoticeKind.SUPPLEMENT).count() == 1
+
+
+def test_find_applicant_reads_all_digit_credit_codes(office):
+    from tests.factories import EnterpriseFactory, make_uscc
+
+    enterprise = EnterpriseFactory(uscc=make_uscc(77, prefix="11110000"))
+    assert enterprise.uscc[:17].isdigit()
+    assert services.find_applicant(enterprise.uscc) == enterprise
+    assert services.find_applicant(office.citizen.id_number) == office.citizen
+    with pytest.raises(InvalidInput):
+        services.find_applicant("410202199003070000")
+
+
+def test_required_material_cannot_be_not_applicable(office):
+    marks = all_received(office)
+    marks[1] = services.MaterialInput(office.uses[1].pk, MaterialStatus.NOT_APPLICABLE)
+    with pytest.raises(InvalidInput) as refused:
+        walk_in(office, materials=marks)
+    assert "必要材料" in refused.value.message

@@ -288,11 +288,28 @@ def _validated(validator: Any, value: str, *, field: str) -> str:
 
 
 def find_applicant(code: str) -> Citizen | Enterprise | None:
-    """The applicant on file for a 公民身份号码 (18 digits) or 统一社会信用代码, checked first."""
+    """The applicant on file for a 公民身份号码 or 统一社会信用代码, checked first. An all-digit
+    code may be either: it is read as the one whose check character it passes."""
     text = (code or "").strip().upper()
-    if len(text) == 18 and text[:17].isdigit():
-        return Citizen.objects.filter(id_number=_validated(validate_id_number, text, field="code")).first()
-    return Enterprise.objects.filter(uscc=_validated(validate_uscc, text, field="code")).first()
+    looks_personal = len(text) == 18 and text[:17].isdigit()
+    try:
+        validate_uscc(text)
+    except ValidationError:
+        if looks_personal:
+            return Citizen.objects.filter(
+                id_number=_validated(validate_id_number, text, field="code")
+            ).first()
+        return Enterprise.objects.filter(uscc=_validated(validate_uscc, text, field="code")).first()
+    if looks_personal:
+        try:
+            validate_id_number(text)
+        except ValidationError:
+            pass
+        else:
+            citizen = Citizen.objects.filter(id_number=text).first()
+            if citizen is not None:
+                return citizen
+    return Enterprise.objects.filter(uscc=text).first()
 
 
 @transaction.atomic
@@ -668,8 +685,8 @@ def _mark_materials(
                     field=f"materials.{use_id}",
                 )
             material.deferred_until = cal.add_working_days(timezone.localdate(at), days)
-        elif mark.status == MaterialStatus.NOT_APPLICABLE and material.required and material.critical:
-            raise InvalidInput(f"“{material.name}”是关键材料，不能标为不适用", field=f"materials.{use_id}")
+        elif mark.status == MaterialStatus.NOT_APPLICABLE and material.required:
+            raise InvalidInput(f"“{material.name}”是必要材料，不能标为不适用", field=f"materials.{use_id}")
         material.save()
         if mark.files:
             _save_files(material, mark.files, actor)
