@@ -72,6 +72,8 @@ def place_error(form: forms.Form, exc: DomainError) -> None:
         name = "form_" + name.split(".", 1)[1]
     elif name == "applicant_kind":
         name = "applicant"
+    elif name == "version":  # a hidden field: the stale-form message goes on top
+        name = ""
     form.add_error(name if name in form.fields else None, exc.message)
 
 
@@ -125,7 +127,9 @@ class ApplyForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.item = item
         self.choices = applicant_choices(user)
-        self.fields["applicant"].choices = [(value, label) for value, label, _ in self.choices]
+        applicant = self.fields["applicant"]
+        assert isinstance(applicant, forms.ChoiceField)
+        applicant.choices = [(value, label) for value, label, _ in self.choices]
         if len(self.choices) == 1:
             self.fields["applicant"].initial = self.choices[0][0]
         self.form_names: list[str] = []

@@ -11,11 +11,12 @@ A successful check is remembered in the session (the application's id, never the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -44,6 +45,7 @@ from .public_selectors import (
 from .selectors import owned_by
 from .workflow import ApplicationState as S
 
+R = TypeVar("R", bound=HttpResponseBase)
 SESSION_RECEIPT = "applications_public.receipt"
 SESSION_TRACKED = "applications_public.tracked"
 MAX_TRACKED = 20
@@ -335,7 +337,7 @@ def withdraw(request: HttpRequest, number: str) -> HttpResponse:
     return redirect("applications_public:detail", number=application.number)
 
 
-def _private(response: HttpResponse) -> HttpResponse:
+def _private(response: R) -> R:
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
