@@ -23,6 +23,7 @@ from django.db.models import Count, Exists, F, OuterRef
 from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 
+from zhengwu.appeals import services as appeals  # triage builds on the desk, never the reverse
 from zhengwu.appeals.models import Appeal, Category, Channel, HandlingMode
 from zhengwu.appeals.workflow import AppealState
 from zhengwu.casework.actors import Actor
@@ -897,8 +898,6 @@ def create_proactive_task(
     (分办转办, the chosen category) and dispatch it to ``department`` as lead — all through the
     appeals services, in one transaction — and record the task on the issue. A second task for
     the same issue, or one for a dismissed issue, is a Conflict."""
-    from zhengwu.appeals import services as appeals  # the appeals desk imports this module
-
     _may_act_on_hot_issues(by)
     lead = _active_department(department)
     chosen = _active_category(category)
