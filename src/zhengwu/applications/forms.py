@@ -62,11 +62,17 @@ class ApplicationFilterForm(forms.Form):
         required=False, choices=[(k, s.label) for k, s in SORTS.items()], label="排序", initial="new"
     )
 
-    def __init__(self, *args: Any, departments: QuerySet[Department] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        departments: QuerySet[Department] | None = None,
+        items: QuerySet[ServiceItem] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         item_field = self.fields["item"]
         assert isinstance(item_field, forms.ModelChoiceField)
-        item_field.queryset = ServiceItem.objects.order_by("name", "id")
+        item_field.queryset = items if items is not None else ServiceItem.objects.order_by("name", "id")
         department_field = self.fields["department"]
         assert isinstance(department_field, forms.ModelChoiceField)
         department_field.queryset = (

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from zhengwu.accounts.models import User
+from zhengwu.catalog.models import ServiceItem
 from zhengwu.core.errors import DomainError
 from zhengwu.core.validators import mask_id_number, mask_phone
 from zhengwu.org.models import Department
@@ -188,7 +189,10 @@ def _filtered(
     request: HttpRequest, user: User, lights: Lights
 ) -> tuple[QuerySet[Application], ApplicationFilterForm, dict[str, Any]]:
     departments = Department.objects.order_by("name")
-    form = ApplicationFilterForm(request.GET, departments=departments)
+    items = ServiceItem.objects.order_by("name", "id")
+    if _department_scoped(user):  # an approver picks among their own department's items
+        items = items.filter(department_id=user.department_id)
+    form = ApplicationFilterForm(request.GET, departments=departments, items=items)
     params = form.params()
     qs = worklists.filter_applications(visible_to(user), params, lights=lights)
     if form.refusals():
