@@ -14,6 +14,7 @@ from zhengwu.accounts import demo as accounts_demo
 from zhengwu.accounts.roles import ROLE_BY_CODE
 from zhengwu.appeals.demo import load_demo_category_departments, publish_demo_services
 from zhengwu.appeals.knowledge import load_demo_knowledge
+from zhengwu.applications.demo import load_demo_applications
 from zhengwu.catalog import demo as catalog_demo
 from zhengwu.org import demo as org_demo
 from zhengwu.triage import demo as triage_demo
@@ -38,6 +39,7 @@ class Command(BaseCommand):
         publish_demo_services()  # Open311 clients can list and file
         triage_demo.load_demo_dispatch_rules()
         triage_demo.load_demo_hot_issues()  # planted repeated matters, then the 30-day snapshot
+        load_demo_applications()  # 办件 in every state, made step by step in the past
         if options["quiet_logins"]:
             return
         self.stdout.write(
