@@ -195,7 +195,7 @@ class MaterialMarksForm(VersionForm):
         out = []
         for m in self.materials:
             key = self.key(m)
-            status = d.get(key)
+            status = str(d.get(key) or "")
             originals, copies = d.get(f"{key}.originals") or 0, d.get(f"{key}.copies") or 0
             uploaded = getattr(m, "status", "") == MaterialStatus.RECEIVED
             if status == MaterialStatus.RECEIVED and uploaded and originals + copies == 0:

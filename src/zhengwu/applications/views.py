@@ -191,7 +191,7 @@ def _filtered(
     departments = Department.objects.order_by("name")
     items = ServiceItem.objects.order_by("name", "id")
     if _department_scoped(user):  # an approver picks among their own department's items
-        items = items.filter(department_id=user.department_id)
+        items = items.filter(department_id=user.department_id or 0)
     form = ApplicationFilterForm(request.GET, departments=departments, items=items)
     params = form.params()
     qs = worklists.filter_applications(visible_to(user), params, lights=lights)
@@ -251,7 +251,7 @@ def _ordered(qs: QuerySet[Application], params: dict[str, Any]) -> QuerySet[Appl
 
 @login_required
 @permission_required(P_VIEW, raise_exception=True)
-def export(request: HttpRequest) -> HttpResponse:
+def export(request: HttpRequest) -> HttpResponse | FileResponse:
     """The list as filtered, as the GB/T 39046 办件 data set in .xlsx (办件 and 办理环节). A refused
     date range answers with the list page and its reason (400), not a workbook of the wrong ones."""
     user = _user(request)
