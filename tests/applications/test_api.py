@@ -561,3 +561,53 @@ def test_the_actions_offered_are_those_that_succeed(office, state):
                     response.content.decode()[:300],
                 )
     assert offered_somewhere, f"nobody may do anything in {state}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Input nobody should send never answers 5xx
+
+JUNK: list[dict[str, Any]] = [
+    {"version": "x"},
+    {"version": 2**70},
+    {"items": "x"},
+    {"items": [{"material_id": 2**70, "reason": "x"}]},
+    {"materials": [{"item_material_id": 1, "status": "pending"}]},
+    {"materials": [{"item_material_id": 2**62, "status": "received", "originals": 1}]},
+    {"days": "NaN", "reason": "x"},
+    {"days": "1e9", "reason": "x"},
+    {"approved": "maybe", "opinion": "x"},
+    {"material_id": -1},
+    {"kind": "extension", "reason": "x"},
+    {"received_on": "0001-01-01T00:00:00+14:00"},
+    {"recipient_name": "王", "recipient_id_number": "x" * 40},
+    {"tracking_number": "邮" * 13},
+    {"reason": "\x00"},
+]
+
+
+@pytest.mark.parametrize("junk", JUNK, ids=range(len(JUNK)))
+def test_junk_input_never_answers_5xx(office, junk):
+    app = walk_in(office).application
+    for user in (office.clerk, office.approver, office.citizen_user):
+        api = as_user(user)
+        for spec in TABLE:
+            response = act(api, app.number, spec.code, junk)
+            assert response.status_code < 500, (spec.code, response.status_code)
+            if response.status_code >= 400:  # extra keys are ignored: some junk is a valid call
+                assert not response.json()["detail"].isascii(), (spec.code, response.json())
+
+
+@pytest.mark.parametrize("number", ["x", "BJ-1-1", "BJ-20260610-000001\x00", "../../etc", "BJ" * 40])
+def test_a_malformed_number_is_404(office, number):
+    api = as_user(office.clerk)
+    assert api.get(f"/api/applications/{number}/").status_code == 404
+    assert api.get(f"/api/applications/{number}/notices/{number}.pdf").status_code == 404
+
+
+def test_a_bad_idempotency_key_is_named(office):
+    api = as_user(office.citizen_user)
+    response = api.post(
+        "/api/applications/", online_body(office), format="multipart", HTTP_IDEMPOTENCY_KEY="k" * 81
+    )
+    refused(response, 400, "Idempotency-Key", "Idempotency-Key")
+    assert Application.objects.count() == 0

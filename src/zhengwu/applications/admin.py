@@ -303,7 +303,7 @@ class WindowAuthorisationForm(forms.ModelForm[WindowAuthorisation]):
         fields = ["department", "clerk", "valid_from", "valid_until", "granted_by"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         start, end = data.get("valid_from"), data.get("valid_until")
         if start and end and end < start:
             self.add_error("valid_until", "截止日期不能早于生效日期")

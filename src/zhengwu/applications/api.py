@@ -12,10 +12,11 @@ Authentication as for appeals: staff and applicants by session. A channel system
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.db.models import Prefetch, Q, QuerySet
@@ -32,7 +33,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
-from zhengwu.accounts.models import Citizen, Enterprise
+from zhengwu.accounts.models import Citizen, Enterprise, User
 from zhengwu.appeals.api import AUTHENTICATION, ClientPrincipal
 from zhengwu.casework.deadlines import Lights
 from zhengwu.catalog.api import ErrorSerializer
@@ -99,6 +100,16 @@ class FilingThrottle(UserRateThrottle):
     rate = "30/min"
 
 
+# 办件编号 BJ-20261204-000123, 文书编号 SL-20261204-000007 (casework.numbers.daily_number).
+NUMBER_PATTERN = r"^[A-Z]{1,5}-[0-9]{8}-[0-9]{1,12}$"
+NUMBER_RE = re.compile(NUMBER_PATTERN[1:-1])
+NUMBER = OpenApiParameter(
+    "number", str, OpenApiParameter.PATH, required=True, pattern=NUMBER_PATTERN, description="办件编号"
+)
+NOTICE_NUMBER = OpenApiParameter(
+    "notice_number", str, OpenApiParameter.PATH, required=True, pattern=NUMBER_PATTERN, description="文书编号"
+)
+
 ERRORS = {
     400: OpenApiResponse(
         ErrorSerializer, description="输入错误（类型、缺少字段、证件号码校验码、邮件号校验位），未保存"
@@ -130,6 +141,8 @@ def _detail_queryset(user: Any) -> QuerySet[Application]:
 
 
 def _visible(user: Any, number: str, queryset: QuerySet[Application] | None = None) -> Application:
+    if not NUMBER_RE.fullmatch(number):  # not a number at all (and never a NUL byte for the database)
+        raise NotFound(NOT_FOUND)
     found = (queryset if queryset is not None else selectors.visible_to(user)).filter(number=number).first()
     if found is None:
         raise NotFound(NOT_FOUND)
@@ -278,6 +291,8 @@ class ApplicationListCreateView(generics.GenericAPIView[Application]):
     def post(self, request: Request) -> Response:
         user = request.user
         key = (request.headers.get("Idempotency-Key") or "").strip()
+        if len(key) > 80 or not key.isprintable():
+            raise InvalidInput("Idempotency-Key 须为不超过80个字符的可见文本", field="Idempotency-Key")
         scoped = f"u{user.pk}:{key}"[:100] if key else None
         intake = _window_intake(request, scoped) if user.is_staff else _apply_online(request, scoped)
         application = intake.application
@@ -376,7 +391,7 @@ def _apply_online(request: Request, key: str | None) -> services.Intake:
     given.is_valid(raise_exception=True)
     data = dict(given.validated_data)
     item = _item(data["item"])
-    user = request.user
+    user = cast(User, request.user)  # IsPerson let only a logged-in person through
     applicant: Citizen | Enterprise | None
     if data["enterprise"]:
         applicant = Enterprise.objects.filter(pk=data["enterprise"], users=user).first()
@@ -405,6 +420,7 @@ def _apply_online(request: Request, key: str | None) -> services.Intake:
 @extend_schema_view(
     get=extend_schema(
         summary="办件详情",
+        parameters=[NUMBER],
         description=(
             "含材料、文书（PDF 下载地址）、补正告知、特别程序、出件和办理环节，以及本人现在可做的动作。"
             "申请人证件号码、电话和邮寄地址只对窗口、出件、领导和申请人本人完整显示；后台的内部环节"
@@ -424,6 +440,7 @@ class ApplicationDetailView(APIView):
 @extend_schema_view(
     get=extend_schema(
         summary="下载文书 PDF",
+        parameters=[NUMBER, NOTICE_NUMBER],
         description="受理通知书、不予受理通知书、补正材料通知书、决定书、送达回证；打印的是出具时的内容。",
         responses={
             (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY, description="PDF 文件"),
@@ -439,7 +456,9 @@ class NoticePdfView(APIView):
 
     def get(self, request: Request, number: str, notice_number: str) -> HttpResponse:
         application = _visible(request.user, number)
-        notice = Notice.objects.filter(application=application, number=notice_number).first()
+        notice = None
+        if NUMBER_RE.fullmatch(notice_number):
+            notice = Notice.objects.filter(application=application, number=notice_number).first()
         if notice is None:
             raise NotFound(NOTICE_NOT_FOUND)
         from . import pdf  # drawn only when asked for: reportlab is heavy
@@ -576,6 +595,7 @@ def _action_view(code: str) -> type[ActionView]:
             summary=spec.label,
             description=step.description or None,
             operation_id=f"applications_action_{code}",
+            parameters=[NUMBER],
             request=request_body,
             responses={200: ApplicationDetailSerializer, **ERRORS},
         )

@@ -84,7 +84,7 @@ def notice_url(notice: Notice, application: Application, *, staff: bool) -> str:
 
 class ApplicationActionSerializer(serializers.Serializer[Any]):
     code = serializers.CharField(help_text="动作代码，即 POST …/actions/{code}/ 中的 code")
-    label = serializers.CharField(help_text="动作名称")
+    label = serializers.CharField(help_text="动作名称")  # type: ignore[assignment]  # Field.label: a field named label
 
 
 class ApplicationMaterialFileSerializer(serializers.ModelSerializer[MaterialFile]):
@@ -477,7 +477,7 @@ class ShallowFields:
         return {name: copy.copy(field) for name, field in self._declared_fields.items()}
 
 
-class FormDataField(serializers.Field):  # type: ignore[type-arg]
+class FormDataField(serializers.Field):
     """The item's form: an object of field name → text, or the same as a JSON string (multipart)."""
 
     default_error_messages = {"invalid": "申请表内容应为“字段名: 内容”的对象（或其 JSON 文本）"}
