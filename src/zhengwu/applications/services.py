@@ -5,6 +5,7 @@ appending a chained event. Pages, the API and tasks call these and nothing else.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 from collections.abc import Callable, Mapping, Sequence
@@ -500,7 +501,10 @@ def _create(
             )
     except IntegrityError as exc:
         if idempotency_key and Application.objects.filter(idempotency_key=idempotency_key).exists():
-            raise _Retried(Application.objects.get(idempotency_key=idempotency_key)) from exc
+            earlier = Application.objects.get(idempotency_key=idempotency_key)
+            if earlier.submitted_by_id != actor.pk:  # a key is the submitter's own, never a way in
+                raise Conflict("该幂等键已被使用，请为新申请使用新的键", field="idempotency_key") from exc
+            raise _Retried(earlier) from exc
         raise
     for n, use in enumerate(_checklist(item)):
         ApplicationMaterial.objects.create(
@@ -520,7 +524,10 @@ class _Retried(Exception):
 
 
 def _save_files(material: ApplicationMaterial, uploads: Sequence[Any], actor: Actor) -> None:
-    checked = check_files(uploads, UPLOAD_LIMITS, already=material.files.count())
+    limits = dataclasses.replace(
+        UPLOAD_LIMITS, field=f"materials.{material.pk}", noun=f"“{material.name}”的文件"
+    )
+    checked = check_files(uploads, limits, already=material.files.count())
     for c in checked:
         row = MaterialFile(
             material=material,
@@ -1049,7 +1056,7 @@ def return_to_window(
     application = _lock(application, version)
     _may("return_to_window", application, actor)
     reason = _text(reason, field="reason", label="退回理由", max_length=1000, required=True)
-    _move(application, "return_to_window", actor, at=_now(), note=reason)
+    _move(application, "return_to_window", actor, at=_now(), note=reason, public=False)
     return application
 
 
@@ -1060,7 +1067,7 @@ def forward(*, application: Application, by: Any, note: str, version: int | None
     application = _lock(application, version)
     _may("forward", application, actor)
     note = _text(note, field="note", label="说明", max_length=1000, required=True)
-    _move(application, "forward", actor, at=_now(), note=note)
+    _move(application, "forward", actor, at=_now(), note=note, public=False)
     return application
 
 
