@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 
 from zhengwu.appeals import services
+from zhengwu.appeals.public_services import WEB_VISITOR
 from zhengwu.core.throttle import client_ip
 
 from ..conftest import PASSWORD
@@ -73,6 +74,7 @@ class TestLoginLockout:
 class TestSharedCounters:
     def test_the_api_throttle_is_counted_in_the_shared_cache(self, db):
         appeal, code = services.register_appeal(
+            by=WEB_VISITOR,
             channel="web",
             appeal_type="help",
             title="路灯不亮",
@@ -104,6 +106,7 @@ class TestSharedCounters:
 class TestQueryCodeKey:
     def test_rotating_the_secret_key_keeps_query_codes_working(self, db, settings):
         appeal, code = services.register_appeal(
+            by=WEB_VISITOR,
             channel="web",
             appeal_type="help",
             title="路灯不亮",

@@ -210,3 +210,15 @@ class ProvinceStub:
 class DownStub:
     def verify(self, name: str, id_number: str) -> identity.Verified | None:
         raise identity.IdentityUnavailable("timeout")
+
+
+def test_an_applicant_logging_in_lands_on_my_applications(client, db):
+    from tests.factories import UserFactory
+
+    UserFactory(username="citizen-login", is_staff=False, department=None)
+    response = client.post("/accounts/login/", {"username": "citizen-login", "password": "Zhengwu-test-2026"})
+    assert response.status_code == 302 and response["Location"] == "/apply/mine/"
+    staff = UserFactory(username="staff-login")
+    assert staff.is_staff
+    response = client.post("/accounts/login/", {"username": "staff-login", "password": "Zhengwu-test-2026"})
+    assert response.status_code == 302 and response["Location"] == "/"

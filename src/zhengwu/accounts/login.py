@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from zhengwu.core.throttle import FailureCounter, client_ip
 
@@ -29,6 +30,13 @@ class LoginView(auth_views.LoginView):
         if ip_failures().blocked(client_ip(request)):
             return render(request, "accounts/ip_throttled.html", status=429)
         return super().post(request, *args, **kwargs)
+
+    def get_default_redirect_url(self) -> str:
+        """Without a ?next=, staff land on their work page and applicants on 我的办件."""
+        user = self.request.user
+        if user.is_authenticated and not user.is_staff:
+            return reverse("applications_public:mine")
+        return super().get_default_redirect_url()
 
     def form_invalid(self, form: Any) -> HttpResponse:
         ip_failures().fail(client_ip(self.request))
