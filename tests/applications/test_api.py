@@ -611,3 +611,34 @@ def test_a_bad_idempotency_key_is_named(office):
     )
     refused(response, 400, "Idempotency-Key", "Idempotency-Key")
     assert Application.objects.count() == 0
+
+
+def test_the_window_tells_what_to_supplement_or_refuses_at_intake(office):
+    clerk = as_user(office.clerk)
+    marks = intake_body(office)["materials"][:1]
+    told = clerk.post(
+        "/api/applications/",
+        intake_body(
+            office,
+            materials=marks,
+            outcome="supplement",
+            supplement=[
+                {"item_material_id": office.uses[1].pk, "reason": "申请书缺少签字"},
+                {"item_material_id": office.uses[2].pk, "reason": "平面图未标尺寸"},
+            ],
+        ),
+        format="json",
+    )
+    assert told.status_code == 201 and told.json()["state"] == "supplement"
+    body = detail(clerk, told.json()["number"])
+    assert [i["name"] for i in body["supplement_requests"][0]["items"]] == [
+        "食品经营许可申请书",
+        "经营场所平面图",
+    ]
+    no_reason = clerk.post("/api/applications/", intake_body(office, outcome="refuse"), format="json")
+    refused(no_reason, 400, "reason", "请填写不予受理理由")
+    out = clerk.post(
+        "/api/applications/", intake_body(office, outcome="refuse", reason="不属于本事项"), format="json"
+    )
+    assert out.status_code == 201 and out.json()["state"] == "not_accepted"
+    assert Application.objects.count() == 2
