@@ -144,7 +144,8 @@ def test_online_supplement_accept_review_decide_certify_post_confirm(office):
     [request] = body["supplement_requests"]
     assert [i["reason"] for i in request["items"]] == ["申请书未签字", "平面图不清晰"]
     [notice] = [n for n in body["notices"] if n["kind"] == "supplement"]
-    assert notice["kind_name"].startswith("补正材料通知书") and notice["number"] in notice["pdf_url"]
+    assert notice["kind_name"].startswith("补正材料通知书")
+    assert notice["pdf_url"] == f"/applications/{number}/notices/{notice['number']}.pdf"  # the staff page
 
     mine = detail(citizen, number)
     assert codes(mine) == ["supply", "withdraw"]
@@ -185,7 +186,9 @@ def test_online_supplement_accept_review_decide_certify_post_confirm(office):
     names = {step["actor"] for step in mine["steps"]}
     assert names <= {"申请人", "综合受理窗口", "市场监督管理局"} and "市场监督管理局" in names
     assert [s["action"] for s in mine["steps"]][:3] == ["submit", "request_supplement", "supply"]
-    pdf = citizen.get(f"/api/applications/{number}/notices/{mine['notices'][0]['number']}.pdf")
+    first = mine["notices"][0]
+    assert first["pdf_url"] == f"/api/applications/{number}/notices/{first['number']}.pdf"
+    pdf = citizen.get(first["pdf_url"])
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert b"".join(pdf.streaming_content if pdf.streaming else [pdf.content]).startswith(b"%PDF")
     assert services.CHAIN.check(Application.objects.get(number=number)) is None
