@@ -26,6 +26,8 @@ EVENT_KINDS: dict[str, str] = {
 OPINION_ACTIONS = frozenset(
     {"review", "start_special", "end_special", "request_extension", "decide_extension", "decide"}
 )
+# Internal to the applicant (``public=False``) but addressed to the window, which must act on it.
+WINDOW_ADDRESSED = frozenset({"return_to_window"})
 HIDDEN_OPINION = "（审批意见仅承办部门可见）"
 
 
@@ -65,7 +67,7 @@ def steps_of(events: Iterable[ApplicationEvent], *, opinions: bool, department: 
     office's internal steps and opinions."""
     out = []
     for e in events:
-        if not e.public and not opinions:
+        if not e.public and not opinions and e.action not in WINDOW_ADDRESSED:
             continue
         data = e.data or {}
         text = e.note
