@@ -10,11 +10,13 @@
 (function () {
   "use strict";
 
-  // htmx (loaded just before) without eval and without injecting its own <style>, which the
-  // policy would block. Set here, not in a <meta name="htmx-config">: a page may have its own.
+  // htmx (loaded just before) without eval, without injecting its own <style> and without
+  // settling style attributes (it would set style="" on swapped inputs), all of which the policy
+  // would block. Set here, not in a <meta name="htmx-config">: a page may have its own.
   if (window.htmx) {
     window.htmx.config.allowEval = false;
     window.htmx.config.includeIndicatorStyles = false;
+    window.htmx.config.attributesToSettle = ["class", "width", "height"];
   }
 
   document.addEventListener("click", function (e) {
