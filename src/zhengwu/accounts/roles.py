@@ -138,6 +138,7 @@ ROLES: tuple[Role, ...] = (
             "core.view_auditevent",
             "django_tasks_database.view_dbtaskresult",
             "auth.view_group",  # roles are defined in this file; the admin shows them read-only
+            "casework.view_dailycounter",
             *_all("axes"),  # lifting a login lockout is the administrator's job
         ),
     ),
