@@ -16,7 +16,7 @@ from zhengwu.catalog.models import Bundle, ServiceItem
 from ..conftest import PASSWORD
 from ..factories import UserFactory
 
-SYSTEM = services.SYSTEM  # the periodic urging job
+SYSTEM = services.URGING_JOB  # the periodic urging job
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 390, "height": 844}

@@ -79,9 +79,8 @@ def _lock(appeal: Appeal, expected_version: int | None) -> Appeal:
     return locked
 
 
-# The periodic urging job: the system, saying why it acts. (``SYSTEM`` is its former name.)
+# The periodic urging job: the system, saying why it acts.
 URGING_JOB = Actor.system("定时催办")
-SYSTEM = URGING_JOB
 RED_LISTING = Actor.system("纪委督办红名单")
 CALENDAR_CHANGE = Actor.system("工作日历调整")
 # What registering a staff member's appeal needs; a citizen files for themself, a channel system
