@@ -35,11 +35,7 @@ from zhengwu.casework.chain import EVENT_FIELDS as EVENT_FIELDS
 from zhengwu.casework.chain import GENESIS as GENESIS
 from zhengwu.casework.chain import SCHEME as SCHEME
 from zhengwu.casework.chain import Break as Break
-from zhengwu.casework.chain import Chain, event_mac, plain, using_key
-
-# The checkpoint roots are MACs under the chain's key (and under the key ``using_key`` names while
-# re-keying): the same key, read where the chain reads it.
-from zhengwu.casework.chain import _key as chain_key
+from zhengwu.casework.chain import Chain, chain_key, event_mac, plain, using_key
 
 from .models import Appeal, AppealEvent, ChainCheckpoint, ChainCheckpointEntry
 

@@ -54,6 +54,11 @@ EVENT_FIELDS = (
 _key_override: str | None = None
 
 
+def chain_key() -> bytes:
+    """The key the chains are MAC'd under now (``using_key`` may name another for a while)."""
+    return _key()
+
+
 def _key() -> bytes:
     key: str = _key_override if _key_override is not None else settings.HISTORY_CHAIN_KEY
     if not key:
