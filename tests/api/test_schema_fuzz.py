@@ -4,8 +4,8 @@ an administrator and as each role, must never answer a 5xx. Bounded (a few examp
 and user, derandomised, no deadline) so that it stays a CI test of under a minute; each failure
 names the operation, the request and how to replay it.
 
-The data: a small appeals desk with an appeal in every state, so that the ids the fuzzer tries
-now and then hit real rows."""
+The data: a small appeals desk with an appeal in every state and one accepted application, so
+that the ids and numbers the fuzzer tries now and then hit real rows."""
 
 from __future__ import annotations
 
@@ -98,9 +98,35 @@ def _identities(desk: Any) -> dict[str, tuple[dict[str, str], dict[str, str]]]:
     return out
 
 
-def _existing_ids() -> dict[str, list[int]]:
-    """Real rows per path prefix: a generated id is mostly one nobody has (a 404 every time)."""
+def _an_application() -> None:
+    """One accepted application (办件), so that generated numbers now and then name a real one."""
+    from decimal import Decimal
+
+    from zhengwu.applications import services as applications
+    from zhengwu.applications.models import MaterialStatus
+
+    from ..catalog.factories import ItemMaterialFactory, ServiceItemFactory
+    from ..factories import CitizenFactory, DepartmentFactory
+
+    item = ServiceItemFactory(department=DepartmentFactory(), promised_limit_days=Decimal(5))
+    use = ItemMaterialFactory(item=item)
+    applications.window_intake(
+        item=item,
+        by=UserFactory(roles=["clerk"]),
+        applicant=CitizenFactory(),
+        contact_name="王小明",
+        contact_phone="13900001111",
+        form_data={},
+        materials=[applications.MaterialInput(use.pk, MaterialStatus.RECEIVED, originals=1)],
+        outcome="accept",
+    )
+
+
+def _existing_ids() -> dict[str, list[Any]]:
+    """Real rows per path prefix: a generated id is mostly one nobody has (a 404 every time).
+    Applications are named by their number, the rest by id."""
     from zhengwu.appeals.models import Appeal, Assignment, Extension
+    from zhengwu.applications.models import Application
     from zhengwu.catalog.models import Bundle, ServiceItem
     from zhengwu.org.models import Department, Region
     from zhengwu.triage.models import HotIssue
@@ -115,11 +141,15 @@ def _existing_ids() -> dict[str, list[int]]:
         "/api/regions/": Region,
         "/api/hot-issues/": HotIssue,
     }
-    return {prefix: list(model.objects.values_list("pk", flat=True)[:20]) for prefix, model in models.items()}
+    pools: dict[str, list[Any]] = {
+        prefix: list(model.objects.values_list("pk", flat=True)[:20]) for prefix, model in models.items()
+    }
+    pools["/api/applications/"] = list(Application.objects.values_list("number", flat=True)[:20])
+    return pools
 
 
 def _fuzz(
-    operation: Any, who: str, headers: dict[str, str], cookies: dict[str, str], ids: dict[str, list[int]]
+    operation: Any, who: str, headers: dict[str, str], cookies: dict[str, str], ids: dict[str, list[Any]]
 ) -> None:
     examples = EXAMPLES["admin" if who == "admin" else "other"]
     modes = (
@@ -139,12 +169,14 @@ def _fuzz(
         given(case=operation.as_strategy(generation_mode=mode))(limits(check))()
 
 
-def _check_one(real_ids: list[int], headers: dict[str, str], cookies: dict[str, str]) -> Any:
+def _check_one(real_ids: list[Any], headers: dict[str, str], cookies: dict[str, str]) -> Any:
     def check(case: Any) -> None:
         cache.clear()  # throttles count per test, not across the whole fuzzing run
         params = case.path_parameters or {}
         if real_ids and isinstance(params.get("id"), int):
             params["id"] = real_ids[params["id"] % len(real_ids)]
+        if real_ids and isinstance(params.get("number"), str):
+            params["number"] = real_ids[len(params["number"]) % len(real_ids)]
         response = case.call(headers=headers, cookies=cookies)
         case.validate_response(response, checks=[not_a_server_error])
 
@@ -155,6 +187,7 @@ def _check_one(real_ids: list[int], headers: dict[str, str], cookies: dict[str, 
 def test_no_operation_answers_5xx(desk, wsgi_in_test_transaction, who):
     for state in (AppealState.REGISTERED, AppealState.DISPATCHED, AppealState.REPLIED):
         desk.reach(state)
+    _an_application()
     headers, cookies = _identities(desk)[who]
     ids = _existing_ids()
     failures = []
