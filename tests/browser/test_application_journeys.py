@@ -487,6 +487,7 @@ def test_immediate_item_decided_on_the_spot(people, screenshot, media):
     app = Application.objects.get()
     assert window.text("#receipt h1") == "已受理待审查"
     assert window.text("#receipt-number") == app.number
+    assert re.fullmatch(r"\d{8}", window.text("#receipt-code"))
     assert "立等可取" in window.text("#decide-form")
     screenshot(window.page, "applications-journey-c01-receipt")
 
