@@ -126,7 +126,11 @@ def test_irreversible_steps_ask_first(office, client):
     withdraw = re.search(r'data-action="withdraw".*?</form>', html, re.S).group(0)
     assert "data-confirm=" in withdraw
     accept = re.search(r'data-action="accept".*?</form>', html, re.S).group(0)
-    assert "data-confirm=" not in accept
+    assert 'data-confirm="受理后开始计时' in accept  # the 受理通知书 cannot be taken back
+    review = walk_in(office).application
+    html = get(client, office.approver, detail(review)).content.decode()
+    start = re.search(r'data-action="review".*?</form>', html, re.S).group(0)
+    assert "data-confirm=" not in start  # starting the review commits to nothing
 
 
 def test_htmx_gets_the_area_and_a_full_page_otherwise(office, client):

@@ -56,3 +56,5 @@ def test_a_signed_in_citizen_gets_the_front_door_and_their_own_list(client, db):
     assert 'id="front-door"' in main and "工作台" not in main and "未分配角色" not in main
     assert f'href="{reverse("appeals_public:mine")}"' in main
     assert client.get(reverse("appeals_public:mine")).status_code == 200
+    header = client.get(reverse("home")).content.decode().split("<main", 1)[0]
+    assert f'href="{reverse("applications_public:mine")}"' in header and "我的办件" in header

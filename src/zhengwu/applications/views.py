@@ -486,9 +486,16 @@ class SupplyForm(VersionForm):
 
 
 ACTS: dict[str, Act] = {
-    "accept": Act(MaterialMarksForm, _accept, _materials),
+    "accept": Act(
+        MaterialMarksForm, _accept, _materials, confirm="受理后开始计时并出具受理通知书，确认受理？"
+    ),
     "refuse": Act(RefuseForm, _refuse, confirm="不予受理后本申请即终结，并出具不予受理通知书，确认？"),
-    "request_supplement": Act(SupplementForm, _supplement, _materials),
+    "request_supplement": Act(
+        SupplementForm,
+        _supplement,
+        _materials,
+        confirm="将出具补正材料通知书（一次性告知），所列材料须一次告知完整，确认？",
+    ),
     "supply": Act(SupplyForm, _supply),
     "decide_at_window": Act(
         DecideAtWindowForm, _decide_at_window, confirm="当场决定后即办结，不能更改，确认？"

@@ -113,7 +113,16 @@ def header_links(user: Any) -> list[dict[str, Any]]:
     """The header keeps to the public pages plus the way back to one's own work: role pages are
     listed on the home page, where there is room to say what each is for."""
     links = [link for link in links_for(user) if link["public"] and link["header"]]
-    if user is not None and user.is_authenticated:
+    if user is not None and user.is_authenticated and not user.is_staff:
+        links.append(
+            {
+                "label": "我的办件",
+                "url": reverse("applications_public:mine"),
+                "description": "",
+                "public": False,
+            }
+        )
+    elif user is not None and user.is_authenticated:
         links.append({"label": "工作台", "url": reverse("home"), "description": "", "public": False})
         if is_administrator(user):
             links.append(
