@@ -4,6 +4,7 @@ no step in the history."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -49,10 +50,16 @@ BAD_ID = wrong_check(make_id_number(123))
 BAD_USCC = wrong_check(make_uscc(77, prefix="91410200MA"))
 
 
-def refused(exc_type, call, *, field: str, says: str):
+A_MATERIAL = re.compile(r"materials\.\d+")  # the material's row, made and rolled back in the call
+
+
+def refused(exc_type, call, *, field: str | re.Pattern[str] | None, says: str):
     with pytest.raises(exc_type) as info:
         call()
-    assert info.value.field == field, info.value.message
+    if isinstance(field, re.Pattern):
+        assert field.fullmatch(info.value.field or ""), (info.value.field, info.value.message)
+    else:
+        assert info.value.field == field, info.value.message
     assert says in info.value.message, info.value.message
     return info.value
 
@@ -114,8 +121,8 @@ def test_find_applicant_checks_before_it_looks(office):
 
 
 def test_find_applicant_finds_an_enterprise_whose_code_is_all_digits(office):
-    """A 统一社会信用代码 may have 17 digits before its check character (9141020000000000 1X…, as
-    EnterpriseFactory makes them); it is still a USCC, not a 公民身份号码 with a bad birth date."""
+    """A 统一社会信用代码 may have 17 digits before its check character (as EnterpriseFactory makes
+    them); it is still a USCC, not a 公民身份号码 with a bad birth date."""
     code = office.enterprise.uscc
     assert code[:17].isdigit()
     assert services.find_applicant(code) == office.enterprise
@@ -230,8 +237,8 @@ def test_an_executable_named_pdf_is_refused_and_nothing_is_kept(office, media):
     refused(
         InvalidInput,
         lambda: _apply(office, _uploads(office, exe)),
-        field="materials",
-        says="「平面图.pdf」不是图片或PDF文件",
+        field=A_MATERIAL,
+        says="“经营场所平面图”的文件「平面图.pdf」不是图片或PDF文件",
     )
     assert not Application.objects.exists() and not MaterialFile.objects.exists()
     assert files_in(media) == []
@@ -246,8 +253,8 @@ def test_a_file_over_the_limit_is_refused_and_nothing_is_kept(office, media):
     refused(
         InvalidInput,
         lambda: _apply(office, _uploads(office, big)),
-        field="materials",
-        says="「平面图.pdf」超过10MB",
+        field=A_MATERIAL,
+        says="“经营场所平面图”的文件「平面图.pdf」超过10MB",
     )
     assert not Application.objects.exists() and not MaterialFile.objects.exists()
     assert files_in(media) == []
@@ -258,7 +265,10 @@ def test_a_bad_file_at_the_window_leaves_nothing_either(office, media):
     marks[0].files = [pdf("身份证明.pdf")]
     marks[2].files = [SimpleUploadedFile("平面图.jpg", EXE, content_type="image/jpeg")]
     refused(
-        InvalidInput, lambda: walk_in(office, materials=marks), field="materials", says="不是图片或PDF文件"
+        InvalidInput,
+        lambda: walk_in(office, materials=marks),
+        field=A_MATERIAL,
+        says="“经营场所平面图”的文件「平面图.jpg」不是图片或PDF文件",
     )
     assert not Application.objects.exists() and not MaterialFile.objects.exists()
     assert files_in(media) == []
@@ -281,8 +291,8 @@ def test_a_bad_file_in_a_supplement_leaves_the_application_as_it_was(office, med
         lambda: services.supply(
             application=app, by=office.citizen_user, uploads={first.pk: [pdf()], second.pk: [exe]}
         ),
-        field="materials",
-        says="不是图片或PDF文件",
+        field=f"materials.{second.pk}",
+        says="“经营场所平面图”的文件「平面图.pdf」不是图片或PDF文件",
     )
     assert snapshot(app) == before
     assert MaterialFile.objects.count() == kept_rows and sorted(files_in(media)) == kept_files
