@@ -172,6 +172,8 @@ class Application(TimeStampedModel):
         indexes = [
             models.Index(fields=["department", "state", "due_at"], name="app_dept_state_due"),
             models.Index(fields=["submitted_by", "submitted_at"], name="app_submitter_time"),
+            models.Index(fields=["citizen", "submitted_at"], name="app_citizen_time"),
+            models.Index(fields=["enterprise", "submitted_at"], name="app_enterprise_time"),
             models.Index(fields=["state", "submitted_at"], name="app_state_time"),
         ]
         constraints = [

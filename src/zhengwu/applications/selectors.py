@@ -15,23 +15,33 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from .models import Application
+from zhengwu.accounts.models import Citizen, Enterprise
+
+from .models import Application, Channel
 from .workflow import P_ACCEPT, P_DELIVER, P_REVIEW, P_VIEW_ALL, ApplicationState
 
 S = ApplicationState
+ONLINE_CHANNELS = (Channel.WEB, Channel.MOBILE, Channel.KIOSK)
 DELIVERY_VISIBLE = (S.COMPLETED, S.CERTIFIED, S.POSTED, S.DELIVERED, S.ARCHIVED)
 
 
 def owned_by(user: Any) -> QuerySet[Application]:
     """The applicant's own applications (any channel): filed by this account, or for the citizen
-    or enterprise this account belongs to."""
+    or enterprise this account belongs to. The citizen and enterprise ids are read first, so the
+    list is one table's rows under an OR of three indexed columns — no join and no DISTINCT, which
+    over a million applications made PostgreSQL scan them all."""
     if user is None or not user.is_authenticated:
         return Application.objects.none()
-    return Application.objects.filter(
-        Q(submitted_by=user, channel__in=["web", "mobile", "kiosk"])
-        | Q(citizen__user=user)
-        | Q(enterprise__users=user)
-    ).distinct()
+    citizens = list(Citizen.objects.filter(user=user).values_list("pk", flat=True))
+    enterprises = list(
+        Enterprise.users.through.objects.filter(user=user).values_list("enterprise_id", flat=True)
+    )
+    q = Q(submitted_by=user, channel__in=ONLINE_CHANNELS)
+    if citizens:
+        q |= Q(citizen_id__in=citizens)
+    if enterprises:
+        q |= Q(enterprise_id__in=enterprises)
+    return Application.objects.filter(q)
 
 
 def sees_all(user: Any) -> bool:

@@ -290,27 +290,30 @@ def _validated(validator: Any, value: str, *, field: str) -> str:
 
 def find_applicant(code: str) -> Citizen | Enterprise | None:
     """The applicant on file for a 公民身份号码 or 统一社会信用代码, checked first. An all-digit
-    code may be either: it is read as the one whose check character it passes."""
+    code may be either: the person's when it is a valid ID number on file, else the enterprise's
+    when it is a valid credit code on file; a code that is neither on file is checked as what it
+    looks like (18 digits: an ID number), so a mistyped ID number gets the ID number's message."""
     text = (code or "").strip().upper()
-    looks_personal = len(text) == 18 and text[:17].isdigit()
-    try:
-        validate_uscc(text)
-    except ValidationError:
-        if looks_personal:
-            return Citizen.objects.filter(
-                id_number=_validated(validate_id_number, text, field="code")
-            ).first()
+    if not (len(text) == 18 and text[:17].isdigit()):
         return Enterprise.objects.filter(uscc=_validated(validate_uscc, text, field="code")).first()
-    if looks_personal:
-        try:
-            validate_id_number(text)
-        except ValidationError:
-            pass
-        else:
-            citizen = Citizen.objects.filter(id_number=text).first()
-            if citizen is not None:
-                return citizen
-    return Enterprise.objects.filter(uscc=text).first()
+    if _passes(validate_id_number, text):
+        citizen = Citizen.objects.filter(id_number=text).first()
+        if citizen is not None:
+            return citizen
+    if _passes(validate_uscc, text):
+        enterprise = Enterprise.objects.filter(uscc=text).first()
+        if enterprise is not None:
+            return enterprise
+    _validated(validate_id_number, text, field="code")
+    return None
+
+
+def _passes(validator: Any, text: str) -> bool:
+    try:
+        validator(text)
+    except ValidationError:
+        return False
+    return True
 
 
 @transaction.atomic
