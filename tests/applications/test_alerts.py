@@ -200,3 +200,20 @@ def test_withdrawn_application_is_not_flagged(phones, django_capture_on_commit_c
     with time_machine.travel(morning_after(until), tick=False):
         assert run_deferred(django_capture_on_commit_callbacks) == 0
     assert messages(app) == []
+
+
+def test_a_deadline_moved_later_is_alerted_afresh(phones, django_capture_on_commit_callbacks):
+    office = phones
+    app = walk_in(office).application
+    first_due = app.due_at
+    with time_machine.travel(yellow_from(app.accepted_at, first_due) + timedelta(minutes=5), tick=False):
+        assert run_alerts(django_capture_on_commit_callbacks) == (1, 0)
+        services.review(application=app, by=office.approver)
+        services.request_extension(application=app, by=office.approver, days=5, reason="需补充现场核查")
+        services.decide_extension(application=app, by=office.second_approver, approve=True)
+        moved = fresh(app)
+        assert moved.due_at > first_due and moved.yellow_alerted_at is None
+        assert run_alerts(django_capture_on_commit_callbacks) == (0, 0)  # green again
+    with time_machine.travel(yellow_from(moved.accepted_at, moved.due_at) + timedelta(minutes=5), tick=False):
+        assert run_alerts(django_capture_on_commit_callbacks) == (1, 0)
+    assert len(messages(app, "deadline:yellow")) == 4  # two approvers, twice

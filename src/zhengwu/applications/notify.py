@@ -65,9 +65,10 @@ def deadline(application_id: int, kind: str) -> None:
     """临期 / 超期 alert to the department's approvers."""
     try:
         application = Application.objects.select_related("department", "item").get(pk=application_id)
-        _tell_department(
-            application, "即将超期（临期）" if kind == "yellow" else "已超期", f"deadline:{kind}"
-        )
+        # Keyed by the deadline too: a deadline moved later (pause ended, extension) is alerted afresh.
+        stamp = application.due_at.isoformat() if application.due_at else "none"
+        what = "即将超期（临期）" if kind == "yellow" else "已超期"
+        _tell_department(application, what, f"deadline:{kind}:{stamp}")
     except Exception:
         logger.exception("时限提醒未能排队：办件 %s", application_id)
 

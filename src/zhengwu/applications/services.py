@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from zhengwu.accounts.models import Citizen, Enterprise
 from zhengwu.calendar.selectors import get_calendar
-from zhengwu.calendar.workdays import Limit
+from zhengwu.calendar.workdays import Limit, format_days
 from zhengwu.casework import domain_events
 from zhengwu.casework.actors import Actor, ActorKind, authorise
 from zhengwu.casework.attachments import Limits, check_files
@@ -252,11 +252,16 @@ def _recompute_due(application: Application) -> None:
         .order_by("started_at")
         .values_list("started_at", "ended_at")
     )
+    before = application.due_at
     application.due_at = due_after_pauses(
         application.accepted_at,
         Limit.working_days(application.limit_days),
         [(start, end) for start, end in pauses if end is not None],
     )
+    if before is not None and application.due_at > before:
+        # A later deadline (a pause ended, an extension approved) is alerted afresh when it nears.
+        Application.objects.filter(pk=application.pk).update(yellow_alerted_at=None, red_alerted_at=None)
+        application.yellow_alerted_at = application.red_alerted_at = None
 
 
 def _pause(application: Application, kind: PauseKind, at: datetime) -> None:
@@ -1148,7 +1153,8 @@ def request_extension(
         raise InvalidInput("延长时限应为数字（工作日）", field="days") from None
     if not amount.is_finite() or amount <= 0 or amount > application.item.legal_limit_days:
         raise InvalidInput(
-            f"延长时限应大于0且不超过法定时限（{application.item.legal_limit_days}个工作日）", field="days"
+            f"延长时限应大于0且不超过法定时限（{format_days(application.item.legal_limit_days)}个工作日）",
+            field="days",
         )
     reason = _text(reason, field="reason", label="延长理由", max_length=500, required=True)
     at = _now()
@@ -1439,11 +1445,9 @@ def withdraw(*, application: Application, by: Any, reason: str, version: int | N
     _may("withdraw", application, actor)
     reason = _text(reason, field="reason", label="撤回理由", max_length=500, required=True)
     at = _now()
-    if application.paused_since is not None:
-        application.pauses.filter(ended_at__isnull=True).update(ended_at=at)
-        application.paused_since = None
+    _resume(application, at)  # the stored deadline stays the formula's, pauses included
     application.closed_at = at
-    _move(application, "withdraw", actor, at=at, note=reason, update=["closed_at", "paused_since"])
+    _move(application, "withdraw", actor, at=at, note=reason, update=["closed_at", "paused_since", "due_at"])
     return application
 
 
