@@ -123,6 +123,12 @@ MORE_ENTERPRISES = [
 ]
 CITIZEN_LOGIN = ("citizen", "张伟")  # the demo citizen 张伟's own account
 ENTERPRISE_LOGIN = ("enterprise", "何经办", "示范市惠民餐饮有限公司")  # a 经办人 account
+# What ``load_demo_city`` prints besides the role logins: (username, name, what it is for).
+APPLICANT_LOGINS = (
+    ("citizen", "张伟", "申请人（自然人）：网上申请、我的办件"),
+    ("enterprise", "何经办", "申请人（示范市惠民餐饮有限公司经办人）：网上申请、我的办件"),
+    ("approver2", "蒋审批", "后台审批人员（市场监管局第二位，审批延长申请）"),
+)
 ONLINE_CITIZENS = 10  # the first extra citizens also apply online (their own accounts)
 ONLINE_ENTERPRISES = 4
 

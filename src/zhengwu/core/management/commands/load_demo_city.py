@@ -14,7 +14,7 @@ from zhengwu.accounts import demo as accounts_demo
 from zhengwu.accounts.roles import ROLE_BY_CODE
 from zhengwu.appeals.demo import load_demo_category_departments, publish_demo_services
 from zhengwu.appeals.knowledge import load_demo_knowledge
-from zhengwu.applications.demo import load_demo_applications
+from zhengwu.applications.demo import APPLICANT_LOGINS, load_demo_applications
 from zhengwu.catalog import demo as catalog_demo
 from zhengwu.org import demo as org_demo
 from zhengwu.triage import demo as triage_demo
@@ -47,3 +47,5 @@ class Command(BaseCommand):
         )
         for demo in users:
             self.stdout.write(f"  {demo.username:<11} {demo.name}  {ROLE_BY_CODE[demo.role].name}")
+        for username, name, what in APPLICANT_LOGINS:
+            self.stdout.write(f"  {username:<11} {name}  {what}")
