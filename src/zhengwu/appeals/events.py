@@ -102,39 +102,6 @@ def check_sealed(appeal: Appeal) -> None:
     CHAIN.check_sealed(appeal)
 
 
-def append(
-    appeal: Appeal,
-    *,
-    action: str,
-    actor: Any,
-    at: datetime,
-    from_state: str = "",
-    to_state: str = "",
-    note: str = "",
-    data: dict[str, Any] | None = None,
-    public: bool = True,
-    first: bool = False,
-) -> AppealEvent:
-    """Append one event and reseal the appeal row over what it now holds. The caller holds the
-    appeal's row lock, so seq cannot race, and has saved its changes to the row already.
-    ``first``: the appeal has no event yet; if it is not saved yet either (intake), it is inserted
-    here with its seal, which saves an UPDATE per registration. ``actor``: a casework Actor (the
-    system's reason is kept in the event's data) or a user."""
-    event: AppealEvent = CHAIN.append(
-        appeal,
-        action=action,
-        actor=actor,
-        at=at,
-        from_state=from_state,
-        to_state=to_state,
-        note=note,
-        data=data,
-        public=public,
-        first=first,
-    )
-    return event
-
-
 # ---------------------------------------------------------------------------------------------
 # Verification
 # ---------------------------------------------------------------------------------------------

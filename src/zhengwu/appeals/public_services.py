@@ -98,7 +98,7 @@ def rate_appeal(*, appeal: Appeal, level: int, comment: str = "", by: Any = None
     if locked.events.filter(action="rate").exists():
         raise Conflict("您已评价过此诉求，每件诉求只能评价一次", field="level")
     actor = by if getattr(by, "is_authenticated", False) and not getattr(by, "is_staff", False) else None
-    return events.append(
+    event: AppealEvent = events.CHAIN.append(
         locked,
         action="rate",
         actor=actor,
@@ -109,3 +109,4 @@ def rate_appeal(*, appeal: Appeal, level: int, comment: str = "", by: Any = None
         data={"level": level, "comment": comment},
         public=True,
     )
+    return event

@@ -256,7 +256,7 @@ def _move(
     appeal.state = target
     appeal.version += 1  # the row is locked (see _lock), so a plain increment cannot race
     appeal.save(update_fields=["state", "version", "updated_at", *fields])
-    events.append(
+    events.CHAIN.append(
         appeal,
         action=action,
         actor=by,
@@ -545,7 +545,7 @@ def _register_new(
     # A request whose key was used fails at the unique index and takes its number back with it.
     with transaction.atomic():
         appeal.number = _next_number(channel, now)
-        events.append(  # inserts the appeal, sealed to this first event, then the event
+        events.CHAIN.append(  # inserts the appeal, sealed to this first event, then the event
             appeal,
             action="register",
             actor=by,
@@ -665,7 +665,7 @@ def merge(*, appeal: Appeal, into: Appeal, by: Any, version: int | None = None) 
         data={"into": original.number},
         fields=["merged_into"],
     )
-    events.append(
+    events.CHAIN.append(
         original,
         action="merged_in",
         actor=by,
@@ -1168,7 +1168,7 @@ def record_callback(
 
 def _record_red_listing(appeal: Appeal, note: str) -> None:
     """The system's internal timeline entry for putting an appeal on the 纪委督办 red list."""
-    events.append(
+    events.CHAIN.append(
         appeal,
         action="supervise",
         actor=RED_LISTING,

@@ -182,7 +182,9 @@ class Chain:
     ) -> Any:
         """Append one event and reseal the row over what it now holds. The caller holds the row
         lock (so seq cannot race) and has saved its changes. ``first``: the matter has no event
-        yet; if it is not saved yet either (intake), it is inserted here with its seal."""
+        yet; if it is not saved yet either (intake), it is inserted here with its seal, which saves
+        an UPDATE per registration. ``actor``: an Actor (the system's reason is kept in the event's
+        data) or a user."""
         last = None if first else matter.events.order_by("-seq").values_list("seq", "hash").first()
         if not first and (last or (0, "")) != (matter.chain_length, matter.chain_head):
             logger.error("%s %s 的轨迹条数与记录不符，拒绝追加", self.noun, matter.number)
