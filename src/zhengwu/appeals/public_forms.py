@@ -8,24 +8,13 @@ from typing import Any
 
 from django import forms
 
+from zhengwu.casework.forms import MultipleFileField, MultipleFileInput, track_form
 from zhengwu.core.errors import DomainError
 
 from .attachments import ACCEPT, MAX_FILES, MAX_LABEL, check_files
 from .models import AppealType, Satisfaction
 
 HONEYPOT = "website"
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    widget = MultipleFileInput
-
-    def clean(self, data: Any, initial: Any = None) -> list[Any]:
-        files = data if isinstance(data, list | tuple) else [data] if data else []
-        return [super(MultipleFileField, self).clean(f, initial) for f in files]
 
 
 def place_error(form: forms.Form, exc: DomainError) -> None:
@@ -131,25 +120,7 @@ class AppealForm(forms.Form):
         return files
 
 
-class TrackForm(forms.Form):
-    number = forms.CharField(
-        label="工单号",
-        max_length=30,
-        widget=forms.TextInput(attrs={"placeholder": "例如 ZW-20261122-000123", "autocomplete": "off"}),
-        error_messages={"required": "请填写工单号", "max_length": "工单号或查询码不正确"},
-    )
-    code = forms.CharField(
-        label="查询码",
-        max_length=20,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-        error_messages={"required": "请填写查询码", "max_length": "工单号或查询码不正确"},
-    )
-
-    def clean_number(self) -> str:
-        return str(self.cleaned_data["number"]).strip().upper()
-
-    def clean_code(self) -> str:
-        return str(self.cleaned_data["code"]).strip()
+TrackForm = track_form(noun="工单号", example="ZW-20261122-000123", max_length=30)
 
 
 class RatingForm(forms.Form):

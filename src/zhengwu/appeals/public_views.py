@@ -22,6 +22,7 @@ from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from zhengwu.casework.tracking import Tracking
 from zhengwu.core.errors import DomainError
 from zhengwu.core.throttle import FailureCounter, client_ip
 
@@ -148,30 +149,25 @@ def receipt(request: HttpRequest) -> HttpResponse:
 # ---------------------------------------------------------------------------------------------
 
 
+def _check(request: HttpRequest, number: str, code: str) -> Appeal | str:
+    """The appeal when ``code`` is its query code; otherwise GENERIC (or LOCKED), the same for a
+    number that does not exist — counted against the address either way."""
+    if _locked(request):
+        return LOCKED
+    appeal = appeal_by_number(number)
+    if appeal is not None and services.query_code_matches(appeal, code):
+        return appeal
+    services.hash_query_code(code)  # the same work whether or not the number exists
+    _fail(request)
+    return GENERIC
+
+
+TRACKING = Tracking(check=_check, grant=_grant, locked=LOCKED, status_url="appeals_public:status")
+
+
 @require_http_methods(["GET", "POST"])
 def track(request: HttpRequest) -> HttpResponse:
-    status = 200
-    if request.method == "POST":
-        form = TrackForm(request.POST)
-        if form.is_valid():
-            number, code = form.cleaned_data["number"], form.cleaned_data["code"]
-            if _locked(request):
-                form.add_error(None, LOCKED)
-                status = 429
-            else:
-                appeal = appeal_by_number(number)
-                if appeal is not None and services.query_code_matches(appeal, code):
-                    _grant(request, appeal)
-                    return redirect("appeals_public:status", number=appeal.number)
-                services.hash_query_code(code)  # the same work whether or not the number exists
-                _fail(request)
-                form.add_error(None, GENERIC)
-                status = 404
-        else:
-            status = 400
-    else:
-        form = TrackForm(initial={"number": request.GET.get("number", "")[:30]})
-    return render(request, "appeals/public/track.html", {"form": form}, status=status)
+    return TRACKING.page(request, TrackForm, "appeals/public/track.html")
 
 
 def _tracked_or_none(request: HttpRequest, number: str) -> Appeal | None:

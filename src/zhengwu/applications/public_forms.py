@@ -14,6 +14,7 @@ from django import forms
 
 from zhengwu.accounts.models import Citizen, Enterprise
 from zhengwu.casework.attachments import ACCEPT, check_files
+from zhengwu.casework.forms import MultipleFileField, MultipleFileInput, track_form
 from zhengwu.catalog.models import ServiceItem
 from zhengwu.core.errors import DomainError
 
@@ -25,18 +26,6 @@ FILES_HELP = (
     f"最多{UPLOAD_LIMITS.max_files}个文件，每个不超过{UPLOAD_LIMITS.size_label}；"
     "只接受图片（JPG、PNG、GIF、WebP）和PDF文件"
 )
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    widget = MultipleFileInput
-
-    def clean(self, data: Any, initial: Any = None) -> list[Any]:
-        files = data if isinstance(data, list | tuple) else [data] if data else []
-        return [super(MultipleFileField, self).clean(f, initial) for f in files]
 
 
 def material_field(name: str, *, required: bool, note: str = "") -> MultipleFileField:
@@ -245,25 +234,7 @@ class WithdrawForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
 
-class TrackForm(forms.Form):
-    number = forms.CharField(
-        label="办件编号",
-        max_length=50,
-        widget=forms.TextInput(attrs={"placeholder": "例如 BJ-20260610-000123", "autocomplete": "off"}),
-        error_messages={"required": "请填写办件编号", "max_length": "办件编号或查询码不正确"},
-    )
-    code = forms.CharField(
-        label="查询码",
-        max_length=20,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
-        error_messages={"required": "请填写查询码", "max_length": "办件编号或查询码不正确"},
-    )
-
-    def clean_number(self) -> str:
-        return str(self.cleaned_data["number"]).strip().upper()
-
-    def clean_code(self) -> str:
-        return str(self.cleaned_data["code"]).strip()
+TrackForm = track_form(noun="办件编号", example="BJ-20260610-000123", max_length=50)
 
 
 class CodeForm(forms.Form):

@@ -25,6 +25,7 @@ from zhengwu.accounts import identity
 from zhengwu.casework.deadlines import Lights
 from zhengwu.casework.numbers import hash_query_code, query_code_matches
 from zhengwu.casework.paging import keyset
+from zhengwu.casework.tracking import Tracking
 from zhengwu.catalog.models import OnlineDepth, ServiceItem
 from zhengwu.catalog.selectors import published_items
 from zhengwu.core.errors import DomainError
@@ -407,23 +408,12 @@ def _check(request: HttpRequest, number: str, code: str) -> Application | str:
     return GENERIC
 
 
+TRACKING = Tracking(check=_check, grant=_grant, locked=LOCKED, status_url="applications_public:status")
+
+
 @require_http_methods(["GET", "POST"])
 def track(request: HttpRequest) -> HttpResponse:
-    status = 200
-    if request.method == "POST":
-        form = TrackForm(request.POST)
-        if form.is_valid():
-            found = _check(request, form.cleaned_data["number"], form.cleaned_data["code"])
-            if isinstance(found, Application):
-                _grant(request, found)
-                return redirect("applications_public:status", number=found.number)
-            form.add_error(None, found)
-            status = 429 if found == LOCKED else 404
-        else:
-            status = 400
-    else:
-        form = TrackForm(initial={"number": request.GET.get("number", "")[:50]})
-    return render(request, "applications/public/track.html", {"form": form}, status=status)
+    return TRACKING.page(request, TrackForm, "applications/public/track.html")
 
 
 @never_cache
@@ -436,15 +426,13 @@ def status(request: HttpRequest, number: str) -> HttpResponse:
     form = CodeForm()
     if request.method == "POST":
         form = CodeForm(request.POST)
-        if form.is_valid():
-            found = _check(request, number, form.cleaned_data["code"])
-            if isinstance(found, Application):
-                _grant(request, found)
-                return redirect("applications_public:status", number=found.number)
-            form.add_error(None, found)
-            code_status = 429 if found == LOCKED else 404
-        else:
+        if not form.is_valid():
             code_status = 400
+        else:
+            answer = TRACKING.answer(request, form, number, form.cleaned_data["code"])
+            if isinstance(answer, HttpResponse):
+                return answer
+            code_status = answer
     else:
         application = application_by_number(number)
         if application is not None and _may_track(request, application):
