@@ -29,6 +29,7 @@ from zhengwu.accounts.models import User
 from zhengwu.core.errors import DomainError, InvalidInput
 from zhengwu.core.throttle import address
 from zhengwu.org.models import Department
+from zhengwu.web.htmx import is_htmx, render_page
 
 from . import exports, privacy, repeats, services, suggestions, worklists
 from .events import check_appeal
@@ -73,11 +74,6 @@ def _user(request: HttpRequest) -> User:
     if not isinstance(user, User):
         raise PermissionDenied
     return user
-
-
-def _htmx(request: HttpRequest) -> bool:
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not getattr(htmx, "history_restore_request", False)
 
 
 def _visible(user: User) -> QuerySet[Appeal]:
@@ -773,9 +769,9 @@ def _detail_context(request: HttpRequest, pk: int, bound: Bound | None = None) -
 def _render_detail(
     request: HttpRequest, pk: int, *, bound: Bound | None = None, status: int = 200
 ) -> HttpResponse:
-    context = _detail_context(request, pk, bound)
-    template = "appeals/detail.html#detail" if _htmx(request) else "appeals/detail.html"
-    return render(request, template, context, status=status)
+    return render_page(
+        request, "appeals/detail.html", "detail", _detail_context(request, pk, bound), status=status
+    )
 
 
 @login_required
@@ -797,11 +793,11 @@ def reveal_phone(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         phone = privacy.reveal_phone(appeal=appeal, by=user, ip=address(request))
     except DomainError as exc:
-        if not _htmx(request):
+        if not is_htmx(request):
             raise PermissionDenied(exc.message) from exc
         context = {"appeal": appeal, "reporter": Reporter.of(appeal, user), "reveal_error": exc.message}
         return render(request, "appeals/detail.html#reporter_phone", context, status=exc.status)
-    if _htmx(request):
+    if is_htmx(request):
         context = {"appeal": appeal, "revealed_phone": phone}
         return render(request, "appeals/detail.html#reporter_phone", context)
     return render(request, "appeals/detail.html", {**_detail_context(request, pk), "revealed_phone": phone})
@@ -1050,7 +1046,7 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             messages.error(request, exc.message)
             return _render_detail(request, pk, bound=(key, form), status=exc.status)
         messages.success(request, message)
-        if _htmx(request):
+        if is_htmx(request):
             return _render_detail(request, pk)
         return redirect("appeals:detail", pk=pk)
     messages.error(request, "请检查填写的内容")

@@ -32,6 +32,7 @@ from zhengwu.catalog.selectors import published_items, search_items
 from zhengwu.core.errors import DomainError
 from zhengwu.core.validators import validate_uscc
 from zhengwu.org.models import Department
+from zhengwu.web.htmx import is_htmx
 
 from . import services
 from .intake_forms import (
@@ -55,11 +56,6 @@ from .workflow import P_ACCEPT
 
 SESSION_RECEIPT = "applications.intake_receipt"
 MAX_ITEMS = 30  # items listed at once; more: narrow the search
-
-
-def _htmx(request: HttpRequest) -> bool:
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not getattr(htmx, "history_restore_request", False)
 
 
 def _url(name: str, *args: Any) -> str:
@@ -279,7 +275,7 @@ def _submit(request: HttpRequest) -> HttpResponse:
 def applicant_lookup(request: HttpRequest) -> HttpResponse:
     """The match for the typed number (htmx); without htmx, the screen itself with ``?code=``."""
     lookup = Lookup(request.GET.get("code", ""))
-    if not _htmx(request):
+    if not is_htmx(request):
         return redirect(_intake_url(lookup.code, _item(request.GET.get("item"))))
     item = _item(request.GET.get("item"))
     context = {
@@ -317,7 +313,7 @@ def register(request: HttpRequest) -> HttpResponse:
             status = exc.status
     if applicant is not None:
         code = applicant_code(applicant)
-        if not _htmx(request):
+        if not is_htmx(request):
             messages.success(request, f"已登记申请人 {applicant.name}")
             return redirect(_intake_url(code, item))
         lookup = Lookup(code)
@@ -331,7 +327,7 @@ def register(request: HttpRequest) -> HttpResponse:
     lookup = Lookup(str(form["code"].value() or ""))
     if lookup.applicant is not None or lookup.error:  # keep the form, not the lookup's verdict
         lookup.applicant, lookup.error = None, ""
-    if _htmx(request):
+    if is_htmx(request):
         context = {
             **lookup.context(form),
             "item": item,
@@ -349,7 +345,7 @@ def item_search(request: HttpRequest) -> HttpResponse:
     """Published items of every department by name, code or department (htmx); without htmx the
     screen itself with the same query."""
     code = request.GET.get("code", "").strip().upper()[:18]
-    if not _htmx(request):
+    if not is_htmx(request):
         query = {k: v for k in ("code", "q", "department") if (v := request.GET.get(k, "").strip())}
         return redirect(reverse("applications:intake") + f"?{urlencode(query)}")
     return render(request, "applications/intake_items.html", _item_context(request, code))

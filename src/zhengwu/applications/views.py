@@ -20,7 +20,7 @@ from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -30,6 +30,7 @@ from zhengwu.catalog.models import ServiceItem
 from zhengwu.core.errors import DomainError
 from zhengwu.core.validators import mask_id_number, mask_phone
 from zhengwu.org.models import Department
+from zhengwu.web.htmx import is_htmx, render_page
 
 from . import exports, services, worklists
 from .forms import (
@@ -69,11 +70,6 @@ def _user(request: HttpRequest) -> User:
     if not isinstance(user, User):
         raise PermissionDenied
     return user
-
-
-def _htmx(request: HttpRequest) -> bool:
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not getattr(htmx, "history_restore_request", False)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -130,8 +126,7 @@ def _queue(request: HttpRequest, queue: Queue) -> HttpResponse:
         "next_key": page.next_key,
         "first_page": page.first,
     }
-    template = "applications/worklist.html#worklist" if _htmx(request) else "applications/worklist.html"
-    return render(request, template, context)
+    return render_page(request, "applications/worklist.html", "worklist", context)
 
 
 def _review_worklist(user: User) -> worklists.Worklist:
@@ -239,8 +234,7 @@ def application_list(request: HttpRequest) -> HttpResponse:
         "next_key": page.next_key,
         "first_page": page.first,
     }
-    template = "applications/list.html#worklist" if _htmx(request) else "applications/list.html"
-    return render(request, template, context, status=400 if refused else 200)
+    return render_page(request, "applications/list.html", "worklist", context, status=400 if refused else 200)
 
 
 def _ordered(qs: QuerySet[Application], params: dict[str, Any]) -> QuerySet[Application]:
@@ -598,8 +592,7 @@ def _render_detail(
     request: HttpRequest, number: str, *, bound: Bound | None = None, status: int = 200
 ) -> HttpResponse:
     context = _detail_context(request, number, bound)
-    template = "applications/detail.html#detail" if _htmx(request) else "applications/detail.html"
-    return render(request, template, context, status=status)
+    return render_page(request, "applications/detail.html", "detail", context, status=status)
 
 
 @login_required
@@ -631,7 +624,7 @@ def act(request: HttpRequest, number: str, action: str) -> HttpResponse:
         messages.error(request, exc.message)
         return _render_detail(request, number, bound=(action, form), status=exc.status)
     messages.success(request, message)
-    if _htmx(request):
+    if is_htmx(request):
         return _render_detail(request, number)
     return redirect("applications:detail", number=number)
 
