@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from zhengwu.casework.paging import keyset, parse_key
+from zhengwu.casework.paging import Sort, keyset, parse_key
 from zhengwu.org.models import Department
 
 from ..factories import DepartmentFactory
@@ -58,3 +58,20 @@ def test_a_bad_key_gives_the_first_page(rows):
     first = keyset(rows, field="created_at", descending=False, after=None, size=3)
     bad = keyset(rows, field="created_at", descending=False, after="garbage", size=3)
     assert [d.pk for d in bad.rows] == [d.pk for d in first.rows] and bad.first
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_a_sort_pages_and_exports_in_the_same_order(rows, descending):
+    sort = Sort("测试", "created_at", descending)
+    pages, after = [], None
+    while True:
+        page = sort.page(rows, after=after, size=3)
+        pages.append([d.pk for d in page.rows])
+        if page.next_key is None:
+            break
+        after = page.next_key
+    exported = list(sort.order(rows).values_list("id", flat=True))
+    sign = "-" if descending else ""
+    assert exported == list(rows.order_by(f"{sign}created_at", f"{sign}id").values_list("id", flat=True))
+    assert [pk for p in pages for pk in p] == exported
+    assert [len(p) for p in pages] == [3, 3, 1]

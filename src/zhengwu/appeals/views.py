@@ -490,11 +490,8 @@ def appeal_list(request: HttpRequest) -> HttpResponse:
     if refused:
         qs = qs.none()
     sort = worklists.SORTS.get(params.get("sort") or "new", worklists.SORTS["new"])
-    page = worklists.keyset(
+    page = sort.page(
         worklists.with_callback_result(worklists.with_lead(qs)),
-        field=sort.field,
-        descending=sort.descending,
-        nullable=sort.nullable,
         after=request.GET.get("after"),
         size=worklists.PAGE_SIZE,
     )
@@ -520,9 +517,8 @@ def list_export(request: HttpRequest) -> HttpResponse | FileResponse:
     if form.strict_errors():
         return appeal_list(request)
     sort = worklists.SORTS.get(params.get("sort") or "new", worklists.SORTS["new"])
-    ordered = qs.order_by(f"{'-' if sort.descending else ''}{sort.field}", "-id" if sort.descending else "id")
     data = exports.appeals_workbook(
-        ordered, lights=lights, hide_confidential=worklists.department_scoped(user)
+        sort.order(qs), lights=lights, hide_confidential=worklists.department_scoped(user)
     )
     return exports.response(data, f"诉求清单-{timezone.localdate():%Y%m%d}.xlsx")
 

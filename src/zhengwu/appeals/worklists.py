@@ -23,6 +23,7 @@ from zhengwu.casework import deadlines
 # Read from here by the desk's pages and exports.
 from zhengwu.casework.deadlines import LIGHT_LABELS as LIGHT_LABELS
 from zhengwu.casework.paging import Page as Page
+from zhengwu.casework.paging import Sort as Sort
 from zhengwu.casework.paging import keyset as keyset
 from zhengwu.casework.paging import parse_key as parse_key
 from zhengwu.org.models import Department
@@ -131,14 +132,6 @@ def assignment_yellow_q(now: datetime, until: datetime) -> Q:
 # ---------------------------------------------------------------------------------------------
 # The list: search and filters
 # ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Sort:
-    label: str
-    field: str
-    descending: bool
-    nullable: bool = False
 
 
 SORTS: dict[str, Sort] = {

@@ -207,13 +207,8 @@ def application_list(request: HttpRequest) -> HttpResponse:
     qs, form, params = _filtered(request, user, lights)
     refused = form.refusals()
     sort = _sort(params)
-    page = worklists.keyset(
-        qs.select_related(*worklists.ROW_RELATED),
-        field=sort.field,
-        descending=sort.descending,
-        nullable=sort.nullable,
-        after=request.GET.get("after"),
-        size=worklists.PAGE_SIZE,
+    page = sort.page(
+        qs.select_related(*worklists.ROW_RELATED), after=request.GET.get("after"), size=worklists.PAGE_SIZE
     )
     # The tabs count the filtered list by state (the state filter itself aside).
     unstated = worklists.filter_applications(
@@ -238,9 +233,7 @@ def application_list(request: HttpRequest) -> HttpResponse:
 
 
 def _ordered(qs: QuerySet[Application], params: dict[str, Any]) -> QuerySet[Application]:
-    sort = _sort(params)
-    sign = "-" if sort.descending else ""
-    return qs.order_by(f"{sign}{sort.field}", f"{sign}id")
+    return _sort(params).order(qs)
 
 
 @login_required

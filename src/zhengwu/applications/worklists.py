@@ -29,6 +29,7 @@ from django.utils import timezone
 from zhengwu.casework import deadlines
 from zhengwu.casework.deadlines import LIGHT_LABELS as LIGHT_LABELS
 from zhengwu.casework.paging import Page as Page
+from zhengwu.casework.paging import Sort as Sort
 from zhengwu.casework.paging import keyset as keyset
 
 from .models import Application, ApplicationMaterial, DeliveryMethod, MaterialStatus
@@ -134,14 +135,6 @@ def with_light(qs: QuerySet[Application], light: str, lights: Lights) -> QuerySe
 # ---------------------------------------------------------------------------------------------
 # Search and filters
 # ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Sort:
-    label: str
-    field: str
-    descending: bool
-    nullable: bool = False
 
 
 SORTS: dict[str, Sort] = {

@@ -57,6 +57,29 @@ def keyset(
     return Page(rows=rows, next_key=next_key, first=not valid)
 
 
+@dataclass(frozen=True)
+class Sort:
+    """One order a worklist offers: its ``label``, the datetime ``field`` and the direction, the
+    row id breaking ties in the same direction; ``nullable``: rows without a value come last."""
+
+    label: str
+    field: str
+    descending: bool
+    nullable: bool = False
+
+    def page(self, qs: QuerySet[M], *, after: str | None, size: int = PAGE_SIZE) -> Page[M]:
+        """One page of ``qs`` in this order (``keyset``)."""
+        return keyset(
+            qs, field=self.field, descending=self.descending, nullable=self.nullable, after=after, size=size
+        )
+
+    def order(self, qs: QuerySet[M]) -> QuerySet[M]:
+        """All of ``qs`` in this order, for an export (rows without a value where the database puts
+        them)."""
+        sign = "-" if self.descending else ""
+        return qs.order_by(f"{sign}{self.field}", f"{sign}id")
+
+
 def parse_key(after: str | None) -> tuple[datetime | None, int, bool]:
     if not after or "~" not in after:
         return None, 0, False
