@@ -14,6 +14,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from zhengwu.casework.admin import ReadOnlyMixin
 from zhengwu.core.errors import DomainError
 
 from . import privacy, services, timeline
@@ -85,15 +86,8 @@ class DeadlinePolicyAdmin(admin.ModelAdmin):
     search_fields = ["urgency", "appeal_type"]
 
 
-class ReadOnlyAdmin(VisibleAppealsAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+class ReadOnlyAdmin(ReadOnlyMixin, VisibleAppealsAdmin):
+    """Rows of appeals the user may see, none of them changed here."""
 
 
 class AssignmentInline(admin.TabularInline):

@@ -16,6 +16,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from zhengwu.casework.admin import ReadOnlyMixin
 from zhengwu.core.validators import mask_id_number, mask_phone
 
 from . import selectors, services
@@ -57,30 +58,14 @@ class VisibleApplicationsAdmin(admin.ModelAdmin):
         return qs.filter(**{lookup: _visible_ids(request)})
 
 
-class ReadOnlyAdmin(VisibleApplicationsAdmin):
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+class ReadOnlyAdmin(ReadOnlyMixin, VisibleApplicationsAdmin):
+    """Rows of applications the user may see, none of them changed here."""
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(ReadOnlyMixin, admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 class MaterialInline(ReadOnlyInline):

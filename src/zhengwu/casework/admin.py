@@ -12,14 +12,11 @@ from django.http import HttpRequest
 from .models import DailyCounter
 
 
-@admin.register(DailyCounter)
-class DailyCounterAdmin(admin.ModelAdmin):
-    list_display = ["kind", "day", "value"]
-    list_filter = ["kind"]
-    search_fields = ["kind"]
-    date_hierarchy = "day"
+class ReadOnlyMixin:
+    """An admin or inline that shows rows and changes none of them: what the services write (a
+    matter, its history, its counters) is never edited by hand. Put it before the admin class."""
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -27,3 +24,11 @@ class DailyCounterAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(DailyCounter)
+class DailyCounterAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["kind", "day", "value"]
+    list_filter = ["kind"]
+    search_fields = ["kind"]
+    date_hierarchy = "day"
