@@ -16,19 +16,16 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import transaction
 from django.db.models import Count
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
-    RuleBasedStateMachine,
     invariant,
     precondition,
     rule,
-    run_state_machine_as_test,
 )
 
+from tests.stateful import RolledBack, run_machine
 from zhengwu.appeals import events, services
 from zhengwu.appeals.models import (
     OPEN_ASSIGNMENT_STATES,
@@ -112,23 +109,17 @@ def snapshot(pk: int) -> tuple[Any, ...]:
     return appeal, assignments, extensions
 
 
-class AppealDesk(RuleBasedStateMachine):
+class AppealDesk(RolledBack):
     desk: Any = None  # set by the test: the desk fixture, made once
 
     appeals = Bundle("appeals")
 
     def __init__(self) -> None:
         super().__init__()
-        self._savepoint = transaction.atomic()
-        self._savepoint.__enter__()
         self.due: dict[int, Any] = {}  # appeal pk → due_at last seen
         self.handle_due: dict[int, Any] = {}  # assignment pk → handle_due_at last seen
         self.may_move: set[int] = set()  # appeals whose deadlines the last step may move
         self.keys = 0
-
-    def teardown(self) -> None:
-        transaction.set_rollback(True)
-        self._savepoint.__exit__(None, None, None)
 
     # -- helpers ---------------------------------------------------------------------------------
 
@@ -472,15 +463,6 @@ class AppealDesk(RuleBasedStateMachine):
 def test_random_action_sequences_keep_the_invariants(desk):
     AppealDesk.desk = desk
     try:
-        run_state_machine_as_test(
-            AppealDesk,
-            settings=settings(
-                max_examples=25,
-                stateful_step_count=20,
-                deadline=None,
-                database=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-            ),
-        )
+        run_machine(AppealDesk, max_examples=25, steps=20)
     finally:
         AppealDesk.desk = None

@@ -23,22 +23,18 @@ from typing import Any
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
-from hypothesis import HealthCheck
-from hypothesis import settings as run_settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
-    RuleBasedStateMachine,
     invariant,
     precondition,
     rule,
-    run_state_machine_as_test,
 )
 
 from tests.factories import make_id_number
+from tests.stateful import RolledBack, run_machine
 from zhengwu.applications import services
 from zhengwu.applications.models import (
     Application,
@@ -158,7 +154,7 @@ def snapshot(pk: int, media: Path) -> tuple[Any, ...]:
     return row, procedures, materials, files, delivery, on_disk
 
 
-class Office(RuleBasedStateMachine):
+class Office(RolledBack):
     office: Any = None  # set by the test: the office fixture
     media: Path | None = None
 
@@ -166,8 +162,6 @@ class Office(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        self._savepoint = transaction.atomic()
-        self._savepoint.__enter__()
         self.now: datetime = timezone.now()
         self._clock = time_machine.travel(self.now, tick=False)
         self._clock.start()
@@ -189,8 +183,7 @@ class Office(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         self._clock.stop()
-        transaction.set_rollback(True)
-        self._savepoint.__exit__(None, None, None)
+        super().teardown()
 
     # -- helpers -------------------------------------------------------------------------------------
 
@@ -534,16 +527,7 @@ class Office(RuleBasedStateMachine):
 def test_random_action_sequences_keep_the_invariants(office, media):
     Office.office, Office.media = office, media
     try:
-        run_state_machine_as_test(
-            Office,
-            settings=run_settings(
-                max_examples=30,
-                stateful_step_count=25,
-                deadline=None,
-                database=None,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
-            ),
-        )
+        run_machine(Office, max_examples=30, steps=25)
     finally:
         Office.office = Office.media = None
 
