@@ -45,6 +45,8 @@ ROLES: tuple[Role, ...] = (
             "accounts.add_enterprise",
             "applications.view_application",
             "applications.accept_application",
+            "hall.view_appointment",
+            "hall.book_by_phone",
         ),
     ),
     Role(
@@ -133,7 +135,7 @@ ROLES: tuple[Role, ...] = (
         "维护事项清单、一件事、部门、用户和工作日历",
         (
             *_all(
-                "org", "catalog", "calendar", "accounts", "appeals", "applications", "triage", "notifications"
+                "org", "catalog", "calendar", "accounts", "appeals", "applications", "triage", "notifications", "hall"
             ),
             "core.view_auditevent",
             "django_tasks_database.view_dbtaskresult",
