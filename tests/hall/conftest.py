@@ -49,7 +49,9 @@ def make_citizen(n: int, *, birth: str = "19900307", username: str | None = None
 
 @pytest.fixture
 def desk(db) -> Desk:
-    hall = Hall.objects.create(name="市民之家", region=RegionFactory(), opening_hours="工作日 9:00-12:00 13:30-17:30")
+    hall = Hall.objects.create(
+        name="市民之家", region=RegionFactory(), opening_hours="工作日 9:00-12:00 13:30-17:30"
+    )
     window = Window.objects.create(hall=hall, number="A01", name="综合受理", kind=WindowKind.COMPREHENSIVE)
     department = DepartmentFactory(name="公安局")
     item = ServiceItemFactory(name="居民身份证换领", department=department)

@@ -30,7 +30,9 @@ def test_citizen_books_online_and_sees_the_code(desk):
     assert page.status_code == 200
     slot = desk.slot(hour=9)
     assert slot.label in page.content.decode()
-    response = client.post("/appointments/new/", {"hall": desk.hall.pk, "item": desk.item.pk, "slot": slot.pk})
+    response = client.post(
+        "/appointments/new/", {"hall": desk.hall.pk, "item": desk.item.pk, "slot": slot.pk}
+    )
     assert response.status_code == 302
     a = Appointment.objects.get(citizen=desk.citizen)
     detail = client.get(response["Location"])

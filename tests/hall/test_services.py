@@ -27,7 +27,9 @@ def test_slots_only_on_working_days_within_the_halls_hours(desk):
     assert HOLIDAY not in days  # 端午节
     assert TOMORROW in days
     times = sorted(
-        f"{timezone.localtime(s.starts_at):%H:%M}" for s in Slot.objects.filter(plan=desk.plan) if s.day == TOMORROW
+        f"{timezone.localtime(s.starts_at):%H:%M}"
+        for s in Slot.objects.filter(plan=desk.plan)
+        if s.day == TOMORROW
     )
     # 08:00-09:00 and 17:30-18:00 are outside the hall's 9:00-12:00 13:30-17:30
     assert times[0] == "09:00" and times[-1] == "17:00"
@@ -124,7 +126,12 @@ def test_double_booking_the_same_slot_refused(desk):
 def test_staff_phone_booking_with_special_group(desk):
     slot = desk.slot(hour=10)
     a = services.book(
-        slot=slot, item=desk.item, by=desk.clerk, contact_name="赵六", contact_phone="13700000000", special_group="残疾人"
+        slot=slot,
+        item=desk.item,
+        by=desk.clerk,
+        contact_name="赵六",
+        contact_phone="13700000000",
+        special_group="残疾人",
     )
     assert a.channel == "phone" and a.booked_by == desk.clerk and a.citizen is None
     assert a.priority_reason == "残疾人" and a.used_priority_place
@@ -140,7 +147,13 @@ def test_citizen_without_a_citizen_record_and_staff_without_role_refused(desk, m
     with pytest.raises(NotAllowed):
         services.book(slot=desk.slot(), item=desk.item, by=bare)
     with pytest.raises(NotAllowed):
-        services.book(slot=desk.slot(), item=desk.item, by=make_user("approver"), contact_name="甲", contact_phone="13700000001")
+        services.book(
+            slot=desk.slot(),
+            item=desk.item,
+            by=make_user("approver"),
+            contact_name="甲",
+            contact_phone="13700000001",
+        )
 
 
 def test_no_shows_counted_idempotently_and_limit_stops_online_booking(desk, settings):
@@ -157,7 +170,11 @@ def test_no_shows_counted_idempotently_and_limit_stops_online_booking(desk, sett
     assert exc.value.field == "citizen" and "爽约" in exc.value.message
     # staff can still book for them by phone
     a = services.book(
-        slot=desk.slot(day=date(2026, 6, 12)), item=desk.item, by=desk.clerk, citizen=desk.citizen, contact_phone=desk.citizen.phone
+        slot=desk.slot(day=date(2026, 6, 12)),
+        item=desk.item,
+        by=desk.clerk,
+        citizen=desk.citizen,
+        contact_phone=desk.citizen.phone,
     )
     assert a.channel == "phone"
 

@@ -135,8 +135,9 @@ ROLES: tuple[Role, ...] = (
         "维护事项清单、一件事、部门、用户和工作日历",
         (
             *_all(
-                "org", "catalog", "calendar", "accounts", "appeals", "applications", "triage", "notifications", "hall"
+                "org", "catalog", "calendar", "accounts", "appeals", "applications", "triage", "notifications"
             ),
+            *_all("hall"),
             "core.view_auditevent",
             "django_tasks_database.view_dbtaskresult",
             "auth.view_group",  # roles are defined in this file; the admin shows them read-only

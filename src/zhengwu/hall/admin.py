@@ -5,14 +5,31 @@ from .models import Appointment, AppointmentPlan, Slot
 
 @admin.register(AppointmentPlan)
 class AppointmentPlanAdmin(admin.ModelAdmin):
-    list_display = ("name", "hall", "window_kind", "periods", "slot_minutes", "capacity", "priority_capacity", "is_active")
+    list_display = (
+        "name",
+        "hall",
+        "window_kind",
+        "periods",
+        "slot_minutes",
+        "capacity",
+        "priority_capacity",
+        "is_active",
+    )
     list_filter = ("is_active", "hall")
     filter_horizontal = ("items",)
 
 
 @admin.register(Slot)
 class SlotAdmin(admin.ModelAdmin):
-    list_display = ("hall", "starts_at", "ends_at", "capacity", "booked", "priority_capacity", "priority_booked")
+    list_display = (
+        "hall",
+        "starts_at",
+        "ends_at",
+        "capacity",
+        "booked",
+        "priority_capacity",
+        "priority_booked",
+    )
     list_filter = ("hall",)
     date_hierarchy = "starts_at"
     readonly_fields = ("booked", "priority_booked")

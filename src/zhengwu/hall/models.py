@@ -67,7 +67,9 @@ class AppointmentPlan(TimeStampedModel):
 class Slot(models.Model):
     """预约时段 — one start time of a plan with its places and how many are taken."""
 
-    plan = models.ForeignKey(AppointmentPlan, verbose_name="预约计划", on_delete=models.CASCADE, related_name="slots")
+    plan = models.ForeignKey(
+        AppointmentPlan, verbose_name="预约计划", on_delete=models.CASCADE, related_name="slots"
+    )
     hall = models.ForeignKey("org.Hall", verbose_name="大厅", on_delete=models.CASCADE, related_name="slots")
     starts_at = models.DateTimeField("开始时间")
     ends_at = models.DateTimeField("结束时间")
@@ -82,7 +84,9 @@ class Slot(models.Model):
         ordering = ["starts_at"]
         constraints = [
             models.UniqueConstraint(fields=["plan", "starts_at"], name="slot_unique_start_in_plan"),
-            models.CheckConstraint(condition=Q(booked__lte=F("capacity")), name="slot_booked_within_capacity"),
+            models.CheckConstraint(
+                condition=Q(booked__lte=F("capacity")), name="slot_booked_within_capacity"
+            ),
             models.CheckConstraint(
                 condition=Q(priority_booked__lte=F("priority_capacity")),
                 name="slot_priority_booked_within_capacity",
@@ -133,8 +137,12 @@ class Appointment(TimeStampedModel):
     """预约 — one person's booking of a slot for one item."""
 
     code = models.CharField("预约号", max_length=30, unique=True)
-    hall = models.ForeignKey("org.Hall", verbose_name="大厅", on_delete=models.PROTECT, related_name="appointments")
-    slot = models.ForeignKey(Slot, verbose_name="预约时段", on_delete=models.PROTECT, related_name="appointments")
+    hall = models.ForeignKey(
+        "org.Hall", verbose_name="大厅", on_delete=models.PROTECT, related_name="appointments"
+    )
+    slot = models.ForeignKey(
+        Slot, verbose_name="预约时段", on_delete=models.PROTECT, related_name="appointments"
+    )
     item = models.ForeignKey(
         "catalog.ServiceItem", verbose_name="事项", on_delete=models.PROTECT, related_name="appointments"
     )

@@ -41,11 +41,12 @@ def _day(value: str | None) -> date | None:
         return None
 
 
-def _int(value: Any) -> int | None:
+def _int(value: Any) -> int:
+    """A posted id, or 0 (no row has it) when it is not a number."""
     try:
         return int(value)
     except (TypeError, ValueError):
-        return None
+        return 0
 
 
 @require_http_methods(["GET", "POST"])

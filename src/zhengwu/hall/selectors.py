@@ -24,7 +24,9 @@ def day_list(hall: Hall, day: date) -> QuerySet[Appointment]:
     tz = timezone.get_current_timezone()
     begin = datetime.combine(day, time(0), tzinfo=tz)
     return (
-        Appointment.objects.filter(hall=hall, slot__starts_at__gte=begin, slot__starts_at__lt=begin + timedelta(days=1))
+        Appointment.objects.filter(
+            hall=hall, slot__starts_at__gte=begin, slot__starts_at__lt=begin + timedelta(days=1)
+        )
         .select_related("slot", "item", "citizen")
         .order_by("slot__starts_at", "code")
     )

@@ -44,7 +44,7 @@ NO_SHOW_GRACE = timedelta(minutes=30)  # after a slot ends, how long before a bo
 
 
 def parse_ranges(text: str) -> list[tuple[time, time]]:
-    """"9:00-12:00 13:30-17:30" → [(09:00, 12:00), (13:30, 17:30)]."""
+    """ "9:00-12:00 13:30-17:30" → [(09:00, 12:00), (13:30, 17:30)]."""
     out = []
     for h1, m1, h2, m2 in TIME_RANGE.findall(text or ""):
         start, end = time(int(h1), int(m1)), time(int(h2), int(m2))
@@ -104,7 +104,11 @@ def open_slots(*, plan: AppointmentPlan, by: Any, start: date | None = None, day
                         priority_capacity=plan.priority_capacity,
                     )
                 )
-    existing = set(Slot.objects.filter(plan=plan, starts_at__in=[r.starts_at for r in rows]).values_list("starts_at", flat=True))
+    existing = set(
+        Slot.objects.filter(plan=plan, starts_at__in=[r.starts_at for r in rows]).values_list(
+            "starts_at", flat=True
+        )
+    )
     new = [r for r in rows if r.starts_at not in existing]
     Slot.objects.bulk_create(new, ignore_conflicts=True)
     return len(new)
@@ -113,7 +117,10 @@ def open_slots(*, plan: AppointmentPlan, by: Any, start: date | None = None, day
 def open_all_plans() -> int:
     """The daily job: every active plan opens its next ``days_ahead`` days."""
     actor = Actor.system("每日开放预约时段")
-    return sum(open_slots(plan=p, by=actor) for p in AppointmentPlan.objects.filter(is_active=True).select_related("hall"))
+    return sum(
+        open_slots(plan=p, by=actor)
+        for p in AppointmentPlan.objects.filter(is_active=True).select_related("hall")
+    )
 
 
 def bookable_slots(*, hall: Hall, item: ServiceItem | None = None, day: date | None = None) -> list[Slot]:
@@ -249,7 +256,7 @@ def _who(
     day: date,
 ) -> Who:
     if actor.kind == ActorKind.CITIZEN:
-        own = Citizen.objects.filter(user_id=actor.pk).first()
+        own = Citizen.objects.filter(user=actor.user).first()
         if own is None:
             raise NotAllowed("您的账号没有关联自然人信息，请到窗口或电话预约", field="citizen")
         limit = settings.APPOINTMENT_NO_SHOW_LIMIT
@@ -264,7 +271,9 @@ def _who(
     else:
         authorise(actor, doing="电话预约", permission=BOOK_PERMISSION)
         channel = BookingChannel.PHONE
-    name = _text(contact_name or (citizen.name if citizen else ""), field="contact_name", label="联系人", max_length=50)
+    name = _text(
+        contact_name or (citizen.name if citizen else ""), field="contact_name", label="联系人", max_length=50
+    )
     phone = _phone(contact_phone or (citizen.phone if citizen else ""))
     reason = ""
     if citizen is not None and age_on(citizen, day) >= ELDER_AGE:
@@ -336,7 +345,11 @@ def book(
 
 
 def _lock(appointment: Appointment) -> Appointment:
-    return Appointment.objects.select_for_update().select_related("slot__plan", "slot__hall", "item").get(pk=appointment.pk)
+    return (
+        Appointment.objects.select_for_update()
+        .select_related("slot__plan", "slot__hall", "item")
+        .get(pk=appointment.pk)
+    )
 
 
 def _may_change(actor: Actor, appointment: Appointment, doing: str) -> None:
@@ -361,7 +374,11 @@ def cancel(*, appointment: Appointment, by: Any) -> Appointment:
     appointment.state = S.CANCELLED
     appointment.cancelled_at = timezone.now()
     appointment.save(update_fields=["state", "cancelled_at", "updated_at"])
-    _notify(appointment, "cancelled", f"【政务服务】您的预约{appointment.code}（{appointment.slot.label}）已取消。")
+    _notify(
+        appointment,
+        "cancelled",
+        f"【政务服务】您的预约{appointment.code}（{appointment.slot.label}）已取消。",
+    )
     return appointment
 
 
@@ -380,7 +397,9 @@ def rebook(*, appointment: Appointment, slot: Slot, by: Any) -> Appointment:
     if slot.hall_id != appointment.hall_id:
         raise InvalidInput("只能改约同一大厅的时段", field="slot")
     _check_slot(slot, appointment.item, now=timezone.now())
-    if _double_booked(slot, citizen=appointment.citizen, phone=appointment.contact_phone, exclude=appointment.pk):
+    if _double_booked(
+        slot, citizen=appointment.citizen, phone=appointment.contact_phone, exclude=appointment.pk
+    ):
         raise Conflict("同一人在该时段已有预约，不能重复预约", field="slot")
     used_priority = _take_place(slot.pk, priority=appointment.priority)
     _free_place(appointment)

@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -20,7 +21,8 @@ from zhengwu.core.excel import Column, ExcelWriter, xlsx_response
 
 from . import services
 from .models import Appointment, Slot
-from .selectors import day_list as select_day, hall_of
+from .selectors import day_list as select_day
+from .selectors import hall_of
 
 PERM = "hall.book_by_phone"
 NO_HALL = "您的账号没有分配到大厅窗口，请联系管理员设置“所在窗口”。"
@@ -33,11 +35,12 @@ def _day(request: HttpRequest) -> date:
         return timezone.localdate()
 
 
-def _int(value: Any) -> int | None:
+def _int(value: Any) -> int:
+    """A posted id, or 0 (no row has it) when it is not a number."""
     try:
         return int(value)
     except (TypeError, ValueError):
-        return None
+        return 0
 
 
 @login_required
@@ -57,7 +60,7 @@ def day_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required(PERM, raise_exception=True)
 @require_GET
-def export(request: HttpRequest) -> HttpResponse:
+def export(request: HttpRequest) -> HttpResponseBase:
     hall = hall_of(request.user)
     day = _day(request)
     if hall is None:
