@@ -90,7 +90,10 @@ def open_slots(*, plan: AppointmentPlan, by: Any, start: date | None = None, day
     rows = []
     for offset in range(days if days is not None else plan.days_ahead):
         day = first + timedelta(days=offset)
-        if str(day.isoweekday()) not in plan.weekdays or not calendar.is_working_day(day):
+        # A year whose holidays are not entered yet opens no slots rather than guessing.
+        if str(day.isoweekday()) not in plan.weekdays or not calendar.is_covered(day):
+            continue
+        if not calendar.is_working_day(day):
             continue
         for s, e in _plan_starts(plan, day):
             if within_hours(plan.hall, s, e):
@@ -183,7 +186,8 @@ def _check_slot(slot: Slot, item: ServiceItem, *, now: datetime) -> None:
         raise InvalidInput("该事项不在办理清单中，不能预约", field="item")
     if plan.items.exists() and not plan.items.filter(pk=item.pk).exists():
         raise InvalidInput(f"“{item.name}”不能预约该时段，请选择该事项的预约时段", field="item")
-    if not get_calendar().is_working_day(slot.day):
+    calendar = get_calendar()
+    if not calendar.is_covered(slot.day) or not calendar.is_working_day(slot.day):
         raise InvalidInput(f"{slot.day:%Y年%m月%d日}不是工作日，不能预约", field="slot")
     if not within_hours(slot.hall, slot.starts_at, slot.ends_at):
         raise InvalidInput(f"该时段不在大厅办公时间（{slot.hall.opening_hours}）内", field="slot")
