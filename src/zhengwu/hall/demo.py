@@ -46,8 +46,10 @@ def load_demo_appointments() -> int:
     if online is not None and online.phone:
         services.book(slot=slots[0], item=items[0], by=online.user)
         made += 1
-    callers = Citizen.objects.exclude(phone="").exclude(pk=getattr(online, "pk", None)).order_by("pk")[:3]
-    for n, citizen in enumerate(callers, start=1):
+    callers = Citizen.objects.exclude(phone="")
+    if online is not None:
+        callers = callers.exclude(pk=online.pk)
+    for n, citizen in enumerate(callers.order_by("pk")[:3], start=1):
         services.book(
             slot=slots[min(n, len(slots) - 1)],
             item=items[n % len(items)],
