@@ -129,3 +129,22 @@ def test_phone_booking_page(desk):
     )
     assert bad.status_code == 400 and "手机号应为11位数字" in bad.content.decode()
     assert not Appointment.objects.filter(contact_name="钱七").exists()
+
+
+def test_day_list_queries_do_not_grow_with_bookings(desk):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(desk.clerk)
+    user, _ = make_citizen(200)
+    services.book(slot=desk.slot(hour=9), item=desk.item, by=user)
+    client.get("/hall/?day=2026-06-11")  # the session's first write
+    with CaptureQueriesContext(connection) as one:
+        client.get("/hall/?day=2026-06-11")
+    for n, hour in enumerate((10, 11, 14, 15, 16), start=1):
+        user, _ = make_citizen(200 + n)
+        services.book(slot=desk.slot(hour=hour), item=desk.item, by=user)
+    with CaptureQueriesContext(connection) as six:
+        page = client.get("/hall/?day=2026-06-11")
+    assert page.content.decode().count('data-label="预约号"') == 6
+    assert len(six) == len(one) <= 12
