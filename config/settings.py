@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "zhengwu.triage",
     "zhengwu.appeals",
     "zhengwu.applications",
+    "zhengwu.hall",
     "zhengwu.notifications",
     "zhengwu.api",
     "zhengwu.web",
@@ -309,6 +310,9 @@ LOGGING = {
 APPEAL_MAX_REOPENS = env.int("APPEAL_MAX_REOPENS", default=2)
 APPEAL_YELLOW_SHARE = env.float("APPEAL_YELLOW_SHARE", default=0.8)
 APPEAL_YELLOW_WORKING_HOURS = env.float("APPEAL_YELLOW_WORKING_HOURS", default=7.0)
+# Appointments: no-shows within the last APPOINTMENT_NO_SHOW_BAN_DAYS days that stop online booking.
+APPOINTMENT_NO_SHOW_LIMIT = env.int("APPOINTMENT_NO_SHOW_LIMIT", default=3)
+APPOINTMENT_NO_SHOW_BAN_DAYS = env.int("APPOINTMENT_NO_SHOW_BAN_DAYS", default=30)
 
 # Notices to citizens (SMS on reply): console (logged), file (var/notifications/outbox.jsonl), http
 # (the SMS gateway below) or a dotted path to a sender class. SITE_URL puts a full tracking link in it.

@@ -26,6 +26,8 @@ urlpatterns = [
     path("appeals/", include("zhengwu.appeals.urls")),
     path("applications/", include("zhengwu.applications.urls")),
     path("apply/", include("zhengwu.applications.public_urls")),
+    path("hall/", include("zhengwu.hall.urls")),
+    path("appointments/", include("zhengwu.hall.public_urls")),
     path("triage/", include("zhengwu.triage.urls")),
     path("open311/v2/", include("zhengwu.appeals.open311")),
     path("", include("zhengwu.appeals.public_urls")),

@@ -36,7 +36,7 @@ ROLES: tuple[Role, ...] = (
         "clerk",
         "综合受理窗口人员",
         "综合受理任何部门的事项：查找或登记申请人、核收材料（容缺）、受理、不予受理、一次性告知补正，"
-        "预审网上申请，授权的即办件当场办结",
+        "预审网上申请，授权的即办件当场办结；本大厅当日预约名单、电话预约",
         (
             *VIEW_CATALOG,
             *VIEW_PEOPLE,
@@ -45,6 +45,8 @@ ROLES: tuple[Role, ...] = (
             "accounts.add_enterprise",
             "applications.view_application",
             "applications.accept_application",
+            "hall.view_appointment",
+            "hall.book_by_phone",
         ),
     ),
     Role(
@@ -135,6 +137,7 @@ ROLES: tuple[Role, ...] = (
             *_all(
                 "org", "catalog", "calendar", "accounts", "appeals", "applications", "triage", "notifications"
             ),
+            *_all("hall"),
             "core.view_auditevent",
             "django_tasks_database.view_dbtaskresult",
             "auth.view_group",  # roles are defined in this file; the admin shows them read-only

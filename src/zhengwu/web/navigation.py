@@ -37,6 +37,10 @@ LINKS: tuple[Link, ...] = (
     ),
     Link("我的办件", "applications_public:mine", "网上申请的办件、补正、文书下载", public=True, header=False),
     Link(
+        "预约办事", "appointments:new", "选择大厅、事项和时段，网上预约到大厅办理", public=True, header=False
+    ),
+    Link("当日预约", "hall:day_list", "本大厅当日预约名单、电话预约、导出 Excel", "hall.book_by_phone"),
+    Link(
         "综合受理",
         "applications:intake",
         "无差别受理各部门事项：核验申请人、收取材料、受理或一次性告知",

@@ -16,6 +16,7 @@ from zhengwu.appeals.demo import load_demo_category_departments, publish_demo_se
 from zhengwu.appeals.knowledge import load_demo_knowledge
 from zhengwu.applications.demo import APPLICANT_LOGINS, load_demo_applications
 from zhengwu.catalog import demo as catalog_demo
+from zhengwu.hall.demo import load_demo_appointments
 from zhengwu.org import demo as org_demo
 from zhengwu.triage import demo as triage_demo
 
@@ -40,6 +41,7 @@ class Command(BaseCommand):
         triage_demo.load_demo_dispatch_rules()
         triage_demo.load_demo_hot_issues()  # planted repeated matters, then the 30-day snapshot
         load_demo_applications()  # 办件 in every state, made step by step in the past
+        load_demo_appointments()  # a plan for the hall, its slots and a few bookings
         if options["quiet_logins"]:
             return
         self.stdout.write(
