@@ -24,7 +24,7 @@ from zhengwu.core.errors import Conflict, InvalidInput, NotAllowed
 
 from .conftest import FORM, all_received, pdf
 
-ELDER_ID = "110101194501010015"
+ELDER_ID = "110101194501010019"
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from .models import ProxyAuthorisation, ProxyRequest, ProxyState
 
 P_PROXY = "applications.act_as_proxy"
 P_ACCEPT = "applications.accept_application"
+P_DELIVER = "applications.deliver_application"
 
 
 def valid_authorisation(
@@ -59,12 +60,15 @@ def require_authorisation(
 
 def visible_requests(user: Any) -> QuerySet[ProxyRequest]:
     """Clerks (who register and assign) see every request; an agent sees unassigned ones and its
-    own; anyone else none."""
+    own; the 出件窗口 the open ones; anyone else none."""
     qs = ProxyRequest.objects.select_related("agent", "citizen", "enterprise")
     if user is None or not user.is_authenticated or not user.is_staff:
         return qs.none()
     if user.has_perm(P_ACCEPT):
         return qs
+    q = Q(pk__in=[])
     if user.has_perm(P_PROXY):
-        return qs.filter(Q(agent=user) | Q(state=ProxyState.WAITING))
-    return qs.none()
+        q |= Q(agent=user) | Q(state=ProxyState.WAITING)
+    if user.has_perm(P_DELIVER):  # 出件窗口: hands results to the agent against the 委托书
+        q |= Q(state=ProxyState.IN_PROGRESS)
+    return qs.filter(q)

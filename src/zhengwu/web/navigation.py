@@ -37,6 +37,18 @@ LINKS: tuple[Link, ...] = (
     ),
     Link("我的办件", "applications_public:mine", "网上申请的办件、补正、文书下载", public=True, header=False),
     Link(
+        "帮办代办",
+        "applications_public:proxy_items",
+        "老年人、残疾人、孕产妇和重点项目企业可申请帮办代办的事项",
+        public=True,
+    ),
+    Link(
+        "帮办代办工作台",
+        "applications:proxy_workbench",
+        "帮办代办申请的登记、认领、委托书、代为申请和跟踪",
+        ("applications.act_as_proxy", "applications.accept_application"),
+    ),
+    Link(
         "综合受理",
         "applications:intake",
         "无差别受理各部门事项：核验申请人、收取材料、受理或一次性告知",
