@@ -23,9 +23,11 @@ from zhengwu.catalog.models import OnlineDepth
 
 from ..catalog.factories import ItemMaterialFactory, MaterialFactory, ServiceItemFactory
 from ..factories import DepartmentFactory, UserFactory
-from .test_application_journeys import licensing_item, people, upload  # noqa: F401 (people: the fixture)
+from . import test_application_journeys as journeys
+from .test_application_journeys import licensing_item, upload
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+people = journeys.people  # the same one-browser-per-person fixture as the application journeys
 
 ELDER_ID = "110101194501010019"
 AGENT_ID = "110101199003070011"
