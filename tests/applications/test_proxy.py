@@ -248,3 +248,25 @@ def test_agent_sees_only_own_applications(office, agent, elder):
     assert list(visible_requests(other)) == []
     assert list(visible_requests(office.approver)) == []
     assert list(visible_requests(agent)) == [request]
+
+
+def test_online_filing_for_the_principal_needs_the_authorisation_too(office, agent, elder):
+    request = _request(office, agent, elder)
+    kwargs = {
+        "item": office.item,
+        "by": agent,
+        "applicant": elder,
+        "contact_name": elder.name,
+        "contact_phone": elder.phone,
+        "form_data": FORM,
+        "uploads": {u.pk: [pdf(f"{u.material.name}.pdf")] for u in office.uses[:3]},
+        "proxy_request": request,
+    }
+    with pytest.raises(NotAllowed) as refused:
+        services.apply_online(**kwargs)
+    assert refused.value.field == "authorisation" and Application.objects.count() == 0
+    _authorise(office, request, agent)
+    kwargs["uploads"] = {u.pk: [pdf(f"{u.material.name}.pdf")] for u in office.uses[:3]}
+    app = services.apply_online(**kwargs).application
+    assert app.agent == agent and app.citizen == elder and app.state == ApplicationState.SUBMITTED
+    assert app.events.get(action="submit").data["agent"] == "李帮办"
