@@ -9,19 +9,22 @@ import pytest
 from django.contrib import admin
 from django.contrib.messages import get_messages
 from django.urls import reverse
+from django.utils import timezone
 
-from zhengwu.applications import services
+from tests.factories import UserFactory
+from zhengwu.applications import proxy_services, services
 from zhengwu.applications.admin import ApplicationAdmin, ApplicationEventAdmin, ApplicationMaterialAdmin
 from zhengwu.applications.models import (
     Application,
     ApplicationEvent,
     ApplicationMaterial,
     MaterialStatus,
+    ProxyItem,
     WindowAuthorisation,
 )
 from zhengwu.casework.models import DailyCounter
 
-from .conftest import all_received, online, walk_in
+from .conftest import all_received, online, pdf, walk_in
 
 pytestmark = pytest.mark.django_db
 
@@ -73,6 +76,26 @@ def _busy_office(office) -> Application:
     WindowAuthorisation.objects.create(
         department=office.department, clerk=office.clerk, valid_from="2026-01-01"
     )
+    agent = UserFactory(roles=["proxy_agent"], department=office.clerk.department, name="李帮办")
+    proxy = proxy_services.register_request(
+        by=office.clerk,
+        principal=office.citizen,
+        items=[office.item],
+        group="elderly",
+        channel="hall",
+        contact_name=office.citizen.name,
+        contact_phone=office.citizen.phone,
+    )
+    proxy_services.assign(request=proxy, agent=agent, by=office.clerk)
+    proxy_services.record_authorisation(
+        request=proxy,
+        by=agent,
+        items=[office.item],
+        valid_from=timezone.localdate(),
+        valid_until=timezone.localdate(),
+        scan=pdf("委托书.pdf"),
+    )
+    ProxyItem.objects.create(item=office.item, order=1)
     return Application.objects.get(pk=app.pk)
 
 
@@ -89,6 +112,9 @@ def test_every_applications_and_casework_model_is_registered():
         "applications.Delivery",
         "applications.WindowAuthorisation",
         "applications.ApplicationEvent",
+        "applications.ProxyRequest",
+        "applications.ProxyAuthorisation",
+        "applications.ProxyItem",
         "casework.DailyCounter",
     }
 

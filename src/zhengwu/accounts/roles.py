@@ -52,8 +52,16 @@ ROLES: tuple[Role, ...] = (
     Role(
         "proxy_agent",
         "帮办代办员",
-        "查阅办事指南和一件事，查询人员信息（帮办代办登记尚未开放）",
-        (*VIEW_CATALOG, *VIEW_PEOPLE),
+        "登记和认领帮办代办申请、登记委托书，凭有效委托书代委托人提交办件（由综合受理窗口预审受理）、"
+        "跟踪代办的办件，凭委托书代领结果，办结代办申请",
+        (
+            *VIEW_CATALOG,
+            *VIEW_PEOPLE,
+            "accounts.add_citizen",
+            "accounts.add_enterprise",
+            "applications.view_application",
+            "applications.act_as_proxy",
+        ),
     ),
     Role(
         "approver",

@@ -28,6 +28,9 @@ from .models import (
     Delivery,
     MaterialFile,
     Notice,
+    ProxyAuthorisation,
+    ProxyItem,
+    ProxyRequest,
     SpecialProcedure,
     SupplementRequest,
     WindowAuthorisation,
@@ -308,3 +311,54 @@ class WindowAuthorisationAdmin(admin.ModelAdmin):
     search_fields = ["department__name", "clerk__name", "clerk__username", "granted_by"]
     autocomplete_fields = ["department", "clerk"]
     list_select_related = ["department", "clerk"]
+
+
+@admin.register(ProxyItem)
+class ProxyItemAdmin(admin.ModelAdmin):
+    """帮办代办事项清单: the published list on the portal, maintained here."""
+
+    list_display = ("order", "item", "note")
+    list_display_links = ("item",)
+    ordering = ("order", "id")
+    autocomplete_fields = ("item",)
+
+
+@admin.register(ProxyRequest)
+class ProxyRequestAdmin(admin.ModelAdmin):
+    """帮办代办申请: read-only here; they change through the 帮办代办 pages (proxy_services)."""
+
+    list_display = ("number", "principal_name", "group", "channel", "agent", "state", "created_at")
+    list_filter = ("state", "group", "channel")
+    search_fields = ("number", "principal_name")
+    exclude = ("contact_phone",)
+    readonly_fields = ("masked_phone",)
+
+    @admin.display(description="联系电话")
+    def masked_phone(self, obj: ProxyRequest) -> str:
+        return mask_phone(obj.contact_phone)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ProxyAuthorisation)
+class ProxyAuthorisationAdmin(admin.ModelAdmin):
+    """委托书: read-only here; recorded with their scan on the request's page."""
+
+    list_display = ("request", "agent", "valid_from", "valid_until", "recorded_at")
+    exclude = ("sha256",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

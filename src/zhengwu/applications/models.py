@@ -154,6 +154,23 @@ class Application(TimeStampedModel):
     yellow_alerted_at = models.DateTimeField("临期提醒时间", null=True, blank=True)
     red_alerted_at = models.DateTimeField("超期提醒时间", null=True, blank=True)
     idempotency_key = models.CharField("幂等键", max_length=100, null=True, blank=True, unique=True)
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="代办人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="applications_as_agent",
+        help_text="帮办代办时代申请人办理的帮办代办员",
+    )
+    proxy_request = models.ForeignKey(
+        "applications.ProxyRequest",
+        verbose_name="帮办代办申请",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="applications",
+    )
 
     chain_length = models.PositiveIntegerField("轨迹条数", default=0, editable=False)
     chain_head = models.CharField("轨迹链头", max_length=64, blank=True, editable=False)
@@ -168,6 +185,7 @@ class Application(TimeStampedModel):
             ("review_application", "可审查、决定、办结本部门办件"),
             ("deliver_application", "可出件（自取、邮寄）和归档"),
             ("view_all_applications", "可查看所有部门的办件"),
+            ("act_as_proxy", "可帮办代办（登记代办申请、委托书，代申请人提交和跟踪办件）"),
         ]
         indexes = [
             models.Index(fields=["department", "state", "due_at"], name="app_dept_state_due"),
@@ -513,3 +531,149 @@ class ApplicationEvent(ChainedEvent):
 
     def __str__(self) -> str:
         return f"{self.application_id}#{self.seq} {self.action}"
+
+
+class ProxyGroup(models.TextChoices):
+    """帮办代办的服务对象（特殊群体）."""
+
+    ELDERLY = "elderly", "老年人"
+    DISABLED = "disabled", "残疾人"
+    PREGNANT = "pregnant", "孕产妇"
+    KEY_PROJECT = "key_project", "重点项目企业"
+    OTHER = "other", "其他"
+
+
+class ProxyChannel(models.TextChoices):
+    HALL = "hall", "大厅现场"
+    PHONE = "phone", "电话"
+    ONLINE = "online", "网上"
+
+
+class ProxyState(models.TextChoices):
+    WAITING = "waiting", "待分派"
+    IN_PROGRESS = "in_progress", "办理中"
+    CLOSED = "closed", "已办结"
+    CANCELLED = "cancelled", "已取消"
+
+
+class ProxyRequest(TimeStampedModel):
+    """帮办代办申请 — someone (the 委托人: a citizen or an enterprise) asks the centre's 帮办代办员
+    to handle items for them. The applications filed for it keep the principal as applicant."""
+
+    number = models.CharField("代办编号", max_length=30, unique=True)
+    applicant_kind = models.CharField("委托人类型", max_length=12, choices=ApplicantKind.choices)
+    citizen = models.ForeignKey(
+        "accounts.Citizen",
+        verbose_name="委托人（自然人）",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="proxy_requests",
+    )
+    enterprise = models.ForeignKey(
+        "accounts.Enterprise",
+        verbose_name="委托人（法人）",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="proxy_requests",
+    )
+    principal_name = models.CharField("委托人名称", max_length=200)
+    items = models.ManyToManyField("catalog.ServiceItem", verbose_name="代办事项", related_name="+")
+    group = models.CharField("服务对象", max_length=20, choices=ProxyGroup.choices)
+    channel = models.CharField("申请渠道", max_length=10, choices=ProxyChannel.choices)
+    contact_name = models.CharField("联系人", max_length=50)
+    contact_phone = models.CharField("联系电话", max_length=20)
+    note = models.CharField("备注", max_length=500, blank=True)
+    state = models.CharField(
+        "状态", max_length=20, choices=ProxyState.choices, default=ProxyState.WAITING, db_index=True
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="帮办代办员",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="proxy_requests",
+    )
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT, related_name="+"
+    )
+    assigned_at = models.DateTimeField("分派时间", null=True, blank=True)
+    closed_at = models.DateTimeField("结束时间", null=True, blank=True)
+    outcome = models.CharField("办结情况", max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = "帮办代办申请"
+        verbose_name_plural = "帮办代办申请"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["agent", "state"], name="proxy_agent_state")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(applicant_kind="person", citizen__isnull=False, enterprise__isnull=True))
+                | Q(applicant_kind="organisation", enterprise__isnull=False, citizen__isnull=True),
+                name="proxy_request_one_principal",
+            ),
+            models.CheckConstraint(
+                condition=Q(state="waiting") | Q(state="cancelled") | Q(agent__isnull=False),
+                name="proxy_request_agent_when_taken",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.principal_name}"
+
+
+class ProxyAuthorisation(models.Model):
+    """委托书 — the principal authorises one agent for some items over a period; the signed copy is
+    kept. Without one covering the item today nobody files on the principal's behalf."""
+
+    request = models.ForeignKey(
+        ProxyRequest, verbose_name="帮办代办申请", on_delete=models.CASCADE, related_name="authorisations"
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="受托人", on_delete=models.PROTECT, related_name="+"
+    )
+    items = models.ManyToManyField("catalog.ServiceItem", verbose_name="委托事项", related_name="+")
+    valid_from = models.DateField("生效日期")
+    valid_until = models.DateField("截止日期")
+    file = models.FileField("委托书扫描件", upload_to="proxy/%Y/%m/")
+    file_name = models.CharField("文件名", max_length=200)
+    content_type = models.CharField("类型", max_length=50)
+    sha256 = models.CharField("SHA-256", max_length=64)
+    recorded_at = models.DateTimeField("登记时间")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="登记人", on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "委托书"
+        verbose_name_plural = "委托书"
+        ordering = ["request", "-valid_until", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_until__gte=models.F("valid_from")), name="proxy_authorisation_period"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"委托书 {self.request.number} {self.valid_from}～{self.valid_until}"
+
+
+class ProxyItem(models.Model):
+    """帮办代办事项清单 — the published list of high-frequency items the centre handles for people."""
+
+    item = models.ForeignKey(
+        "catalog.ServiceItem", verbose_name="事项", on_delete=models.CASCADE, related_name="+"
+    )
+    order = models.PositiveSmallIntegerField("排序", default=0)
+    note = models.CharField("说明", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "帮办代办事项"
+        verbose_name_plural = "帮办代办事项清单"
+        ordering = ["order", "id"]
+        constraints = [models.UniqueConstraint(fields=["item"], name="proxy_item_once")]
+
+    def __str__(self) -> str:
+        return str(self.item)

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from . import proxy_views
 from . import public_views as views
 
 app_name = "applications_public"
@@ -14,6 +15,7 @@ urlpatterns = [
     path("mine/<str:number>/withdraw/", views.withdraw, name="withdraw"),
     path("mine/<str:number>/notices/<str:notice_number>.pdf", views.notice_pdf, name="notice_pdf"),
     path("mine/<str:number>/files/<int:file_id>/", views.material_file, name="file"),
+    path("proxy-service/", proxy_views.public_list, name="proxy_items"),
     path("track/", views.track, name="track"),
     path("track/<str:number>/", views.status, name="status"),
 ]

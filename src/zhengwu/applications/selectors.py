@@ -62,6 +62,8 @@ def visible_to(user: Any) -> QuerySet[Application]:
         q |= Q(department_id=user.department_id)
     if user.has_perm(P_DELIVER):
         q |= Q(state__in=DELIVERY_VISIBLE)
+    if user.has_perm("applications.act_as_proxy"):  # 帮办代办员: what they filed for a principal
+        q |= Q(agent=user)
     return Application.objects.filter(q)
 
 

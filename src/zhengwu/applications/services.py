@@ -335,7 +335,8 @@ def register_applicant(
     """Register a new 自然人 or 法人 at the window (or on an online sign-up); an existing one with
     the same number is returned as it is."""
     actor = _actor(by)
-    if actor.kind != ActorKind.CITIZEN:  # a citizen signing up registers themselves
+    if actor.kind != ActorKind.CITIZEN and not actor.has_perm("applications.act_as_proxy"):
+        # a citizen signing up registers themselves; a 帮办代办员 registers the principal
         authorise(actor, doing="登记申请人", permission="applications.accept_application")
     name = _text(name, field="name", label="名称", max_length=200, required=True)
     phone = _text(phone, field="phone", label="联系电话", max_length=20)
@@ -464,6 +465,7 @@ def _create(
     idempotency_key: str | None,
     window: Any,
     at: datetime,
+    proxy_request: Any = None,
 ) -> tuple[Application, str]:
     item = _item_in_force(item)
     contact_name = _text(contact_name, field="contact_name", label="联系人", max_length=50, required=True)
@@ -486,6 +488,8 @@ def _create(
         submitted_at=at,
         state=S.SUBMITTED,
         idempotency_key=idempotency_key or None,
+        agent=actor.person if proxy_request is not None else None,
+        proxy_request=proxy_request,
         **_applicant_fields(applicant),
         **_delivery_fields(
             delivery_method,
@@ -504,7 +508,7 @@ def _create(
                 actor=actor,
                 at=at,
                 to_state=S.SUBMITTED,
-                data={"business_action": "其他", "channel": channel},
+                data={"business_action": "其他", "channel": channel, **_agent_data(actor, proxy_request)},
                 first=True,
             )
     except IntegrityError as exc:
@@ -524,6 +528,20 @@ def _create(
             order=n,
         )
     return application, code
+
+
+def _agent_data(actor: Actor, proxy_request: Any) -> dict[str, str]:
+    """What a step done by a 帮办代办员 says about it: 代办人 and the request it serves."""
+    if proxy_request is None:
+        return {}
+    return {"agent": actor.label, "proxy_request": proxy_request.number}
+
+
+def _proxy_check(proxy_request: Any, actor: Actor, item: ServiceItem, applicant: Any) -> None:
+    from .proxy import P_PROXY, require_authorisation
+
+    authorise(actor, doing="帮办代办", permission=P_PROXY)
+    require_authorisation(proxy_request, actor=actor, item=item, applicant=applicant)
 
 
 class _Retried(Exception):
@@ -597,12 +615,15 @@ def apply_online(
     postal_address: str = "",
     channel: str = Channel.WEB,
     idempotency_key: str | None = None,
+    proxy_request: Any = None,
 ) -> Intake:
     """在线办理: the applicant's own account files the item's form and a file for each material;
     the application waits for the window's 预审 (待预审). ``uploads`` maps ItemMaterial ids to
     files; every required material needs at least one file, or it is named in the refusal."""
     actor = _actor(by)
-    if actor.kind == ActorKind.CITIZEN:
+    if proxy_request is not None:  # 帮办代办: the agent files for the principal under a 委托书
+        _proxy_check(proxy_request, actor, item, applicant)
+    elif actor.kind == ActorKind.CITIZEN:
         owners = _applicant_owner_ids(applicant)
         if actor.pk not in owners:
             raise NotAllowed("只能以本人或本单位（经办人账号）名义申请", field="applicant")
@@ -627,6 +648,7 @@ def apply_online(
             idempotency_key=idempotency_key,
             window=None,
             at=at,
+            proxy_request=proxy_request,
         )
     except _Retried as retry:
         return Intake(retry.application, None)
@@ -902,14 +924,25 @@ def window_intake(
     supplement: Sequence[Mapping[str, Any]] = (),
     window: Any = None,
     idempotency_key: str | None = None,
+    proxy_request: Any = None,
 ) -> Intake:
     """综合受理 (无差别受理): one screen for any item of any department. ``outcome``: "accept"
     (受理通知书), "refuse" (不予受理通知书) or "supplement" (一次性告知书; ``supplement`` entries
-    are {"item_material_id", "reason"}). All or nothing."""
+    are {"item_material_id", "reason"}). All or nothing.
+
+    帮办代办: with ``proxy_request`` the agent (``by``) hands the principal's application and
+    materials in at the window under a 委托书 covering the item today; the outcome is "submit" — the
+    application waits for the 综合受理窗口's 预审 like an online one, since acceptance stays the
+    window's decision (受审分离), and the agent is recorded on it and on its submit step."""
     actor = _actor(by)
-    authorise(actor, doing="窗口受理", permission="applications.accept_application")
-    if outcome not in ("accept", "refuse", "supplement"):
-        raise InvalidInput("受理结果应为受理、不予受理或补正", field="outcome")
+    if proxy_request is not None:
+        _proxy_check(proxy_request, actor, item, applicant)
+        if outcome != "submit":
+            raise InvalidInput("代办申请提交后由综合受理窗口预审受理，受理结果应为“提交”", field="outcome")
+    else:
+        authorise(actor, doing="窗口受理", permission="applications.accept_application")
+        if outcome not in ("accept", "refuse", "supplement"):
+            raise InvalidInput("受理结果应为受理、不予受理或补正", field="outcome")
     at = _now()
     try:
         application, code = _create(
@@ -927,10 +960,22 @@ def window_intake(
             idempotency_key=idempotency_key,
             window=window or getattr(actor.user, "window", None),
             at=at,
+            proxy_request=proxy_request,
         )
     except _Retried as retry:
         return Intake(retry.application, None)
-    if outcome == "accept":
+    if outcome == "submit":
+        by_use = {m.item_material_id: m for m in application.materials.all()}
+        for mark in materials:
+            row = by_use.get(mark.item_material_id)
+            if row is None:
+                raise InvalidInput("材料不在该事项的材料清单中", field=f"materials.{mark.item_material_id}")
+            if mark.status == MaterialStatus.RECEIVED:
+                row.status, row.originals, row.copies = mark.status, mark.originals, mark.copies
+                row.save(update_fields=["status", "originals", "copies"])
+                if mark.files:
+                    _save_files(row, mark.files, actor)
+    elif outcome == "accept":
         accept(application=application, by=actor, materials=materials)
     elif outcome == "refuse":
         refuse(application=application, by=actor, reason=reason, remedy=remedy)

@@ -6,5 +6,6 @@ from django.urls import include, path
 app_name = "applications"
 urlpatterns = [
     path("intake/", include("zhengwu.applications.intake_urls")),
+    path("proxy/", include("zhengwu.applications.proxy_urls")),
     path("", include("zhengwu.applications.staff_urls")),
 ]

@@ -41,6 +41,18 @@ LINKS: tuple[Link, ...] = (
     ),
     Link("当日预约", "hall:day_list", "本大厅当日预约名单、电话预约、导出 Excel", "hall.book_by_phone"),
     Link(
+        "帮办代办",
+        "applications_public:proxy_items",
+        "老年人、残疾人、孕产妇和重点项目企业可申请帮办代办的事项",
+        public=True,
+    ),
+    Link(
+        "帮办代办工作台",
+        "applications:proxy_workbench",
+        "帮办代办申请的登记、认领、委托书、代为申请和跟踪",
+        ("applications.act_as_proxy", "applications.accept_application"),
+    ),
+    Link(
         "综合受理",
         "applications:intake",
         "无差别受理各部门事项：核验申请人、收取材料、受理或一次性告知",
