@@ -47,6 +47,7 @@ ROLES: tuple[Role, ...] = (
             "applications.accept_application",
             "hall.view_appointment",
             "hall.book_by_phone",
+            "hall.call_number",
         ),
     ),
     Role(
@@ -73,7 +74,13 @@ ROLES: tuple[Role, ...] = (
         "delivery_clerk",
         "出件窗口人员",
         "窗口出件（本人或代领）、邮寄出件（EMS邮件号）、确认签收和归档",
-        (*VIEW_CATALOG, *VIEW_PEOPLE, "applications.view_application", "applications.deliver_application"),
+        (
+            *VIEW_CATALOG,
+            *VIEW_PEOPLE,
+            "applications.view_application",
+            "applications.deliver_application",
+            "hall.call_number",
+        ),
     ),
     Role(
         "operator",

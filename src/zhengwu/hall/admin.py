@@ -1,6 +1,8 @@
+from typing import Any
+
 from django.contrib import admin
 
-from .models import Appointment, AppointmentPlan, Slot
+from .models import Appointment, AppointmentPlan, QueueTicket, Slot
 
 
 @admin.register(AppointmentPlan)
@@ -44,3 +46,19 @@ class AppointmentAdmin(admin.ModelAdmin):
     search_fields = ("code", "contact_name")
     raw_id_fields = ("slot", "item", "citizen", "booked_by")
     readonly_fields = ("state", "slot", "used_priority_place", "cancelled_at", "checked_in_at", "no_show_at")
+
+
+@admin.register(QueueTicket)
+class QueueTicketAdmin(admin.ModelAdmin):
+    """Read-only: numbers are issued and called through the kiosk and the window panel."""
+
+    list_display = ("number", "hall", "day", "window_kind", "source", "state", "window", "called_at")
+    list_filter = ("state", "source", "hall", "day")
+    search_fields = ("number",)
+    date_hierarchy = "issued_at"
+
+    def has_add_permission(self, request: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False

@@ -211,3 +211,117 @@ class Appointment(TimeStampedModel):
     @property
     def starts_at(self) -> datetime:
         return self.slot.starts_at
+
+
+class TicketState(models.TextChoices):
+    WAITING = "waiting", "等候"
+    CALLED = "called", "已叫号"
+    SERVING = "serving", "办理中"
+    DONE = "done", "已完成"
+    MISSED = "missed", "过号"
+    LAPSED = "lapsed", "已失效"
+    TRANSFERRED = "transferred", "已转移"
+
+
+class TicketSource(models.TextChoices):
+    KIOSK = "kiosk", "现场取号"
+    ONLINE = "online", "在线取号"
+    APPOINTMENT = "appointment", "预约签到"
+
+
+class QueueTicket(TimeStampedModel):
+    """排队号 (取号/叫号) — one number of a hall's day, readable as A001 (现场), W001 (在线),
+    Y001 (预约) or L001 (长者优先). ``rank`` orders the call: 0 for priority and appointment
+    numbers (and numbers transferred on, which already waited), 1 for walk-ins; then the time
+    the number was taken, so an online number keeps the place it took before its holder came."""
+
+    hall = models.ForeignKey(
+        "org.Hall", verbose_name="大厅", on_delete=models.PROTECT, related_name="tickets"
+    )
+    day = models.DateField("日期")
+    number = models.CharField("号码", max_length=10)
+    window_kind = models.CharField("业务类型", max_length=20, choices=WindowKind.choices)
+    item = models.ForeignKey(
+        "catalog.ServiceItem",
+        verbose_name="事项",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="queue_tickets",
+    )
+    source = models.CharField("取号方式", max_length=12, choices=TicketSource.choices)
+    priority = models.BooleanField("优先", default=False)
+    rank = models.PositiveSmallIntegerField("叫号顺序等级", default=1)
+    state = models.CharField("状态", max_length=12, choices=TicketState.choices, default=TicketState.WAITING)
+    citizen = models.ForeignKey(
+        "accounts.Citizen",
+        verbose_name="取号人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="queue_tickets",
+    )
+    appointment = models.OneToOneField(
+        Appointment,
+        verbose_name="预约",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ticket",
+    )
+    transferred_from = models.ForeignKey(
+        "self", verbose_name="转自", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    window = models.ForeignKey(
+        "org.Window",
+        verbose_name="叫号窗口",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tickets",
+    )
+    issued_at = models.DateTimeField("取号时间")
+    checked_in_at = models.DateTimeField("到场时间", null=True, blank=True)
+    estimated_call_at = models.DateTimeField("预计叫号时间", null=True, blank=True)
+    expires_at = models.DateTimeField("未到场失效时间", null=True, blank=True)
+    called_at = models.DateTimeField("叫号时间", null=True, blank=True)
+    call_count = models.PositiveSmallIntegerField("叫号次数", default=0)
+    served_at = models.DateTimeField("开始办理时间", null=True, blank=True)
+    finished_at = models.DateTimeField("办结时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "排队号"
+        verbose_name_plural = "排队号"
+        ordering = ["day", "rank", "issued_at"]
+        permissions = [("call_number", "可在本窗口叫号、重呼、过号、转移")]
+        constraints = [
+            # A transferred number lives on as a new row with the same number.
+            models.UniqueConstraint(
+                fields=["hall", "day", "number"],
+                condition=~Q(state="transferred"),
+                name="ticket_unique_number_per_hall_day",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="called") | Q(called_at__isnull=False, window__isnull=False),
+                name="ticket_called_has_window",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["hall", "day", "state", "rank", "issued_at"], name="ticket_queue_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.hall} {self.day:%Y-%m-%d} {self.number}"
+
+    @property
+    def wait_seconds(self) -> float | None:
+        start = self.checked_in_at or self.issued_at
+        if self.called_at is None or start is None:
+            return None
+        return max((self.called_at - start).total_seconds(), 0.0)
+
+    @property
+    def service_seconds(self) -> float | None:
+        if self.served_at is None or self.finished_at is None:
+            return None
+        return max((self.finished_at - self.served_at).total_seconds(), 0.0)

@@ -19,3 +19,11 @@ def open_appointment_slots() -> int:
 def mark_no_shows() -> int:
     """Bookings not checked in by the end of their slot become 爽约; idempotent."""
     return services.mark_no_shows(by=Actor.system("每日爽约统计"))
+
+
+@task()
+def lapse_online_tickets() -> int:
+    """Online numbers not checked in by their time become 已失效; idempotent."""
+    from . import queue
+
+    return queue.lapse_online(by=Actor.system("在线取号失效"))

@@ -40,6 +40,8 @@ LINKS: tuple[Link, ...] = (
         "预约办事", "appointments:new", "选择大厅、事项和时段，网上预约到大厅办理", public=True, header=False
     ),
     Link("当日预约", "hall:day_list", "本大厅当日预约名单、电话预约、导出 Excel", "hall.book_by_phone"),
+    Link("窗口叫号", "hall:window", "叫号、重呼、过号、转移，等候和办理时长", "hall.call_number"),
+    Link("在线取号", "hall:queue_online", "到大厅前先取号，按预计时间到场签到", public=True, header=False),
     Link(
         "帮办代办",
         "applications_public:proxy_items",
