@@ -134,8 +134,9 @@ def online(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, f"已取号 {ticket.number}，请在预计叫号时间前到大厅取号机签到")
                 return redirect("hall:queue_online")
+    user: Any = request.user
     mine = (
-        QueueTicket.objects.filter(citizen__user_id=request.user.pk, source=TicketSource.ONLINE)
+        QueueTicket.objects.filter(citizen__user=user, source=TicketSource.ONLINE)
         .select_related("hall")
         .order_by("-issued_at")[:10]
     )
