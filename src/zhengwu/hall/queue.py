@@ -167,7 +167,7 @@ def take_number_online(*, hall: Hall, window_kind: Any, by: Any) -> QueueTicket:
 
 def _lock(ticket: QueueTicket) -> QueueTicket:
     return (
-        QueueTicket.objects.select_for_update()
+        QueueTicket.objects.select_for_update(of=("self",))
         .select_related("hall", "item", "window", "appointment")
         .get(pk=ticket.pk)
     )
