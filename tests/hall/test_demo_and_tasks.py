@@ -44,7 +44,7 @@ def test_tasks_open_slots_and_mark_no_shows(desk, time_machine):
     time_machine.move_to(at(TOMORROW, 19))
     assert tasks.mark_no_shows.call() == 1
     assert tasks.mark_no_shows.call() == 0
-    assert {name for name, _, _ in JOBS} == {"开放预约时段", "爽约统计"}
+    assert {name for name, _, _ in JOBS} == {"开放预约时段", "爽约统计", "在线取号失效"}
 
 
 def test_no_slots_in_a_year_without_its_calendar(desk):

@@ -215,3 +215,16 @@ def test_figures_per_window_and_item(desk):
     assert row.item == desk.item.name and row.window.startswith("A01") and row.served == 1
     assert row.service_minutes == 15.0
     assert row.wait_minutes is not None and 9.0 <= row.wait_minutes <= 10.5
+
+
+def test_the_scheduled_task_lapses_overdue_online_numbers(desk, time_machine):
+    from zhengwu.hall import tasks
+
+    online = queue.take_number_online(
+        hall=desk.hall, window_kind=WindowKind.COMPREHENSIVE, by=desk.citizen_user
+    )
+    time_machine.move_to(online.expires_at + timedelta(minutes=5))
+    assert tasks.lapse_online_tickets.call() == 1
+    assert tasks.lapse_online_tickets.call() == 0
+    online.refresh_from_db()
+    assert online.state == "lapsed"
