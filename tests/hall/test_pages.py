@@ -98,7 +98,12 @@ def test_clerk_day_list_by_time_with_state_and_export(desk, time_machine):
     assert page.status_code == 200
     assert html.index(early.code) < html.index(late.code)
     assert "已预约" in html and "长者" in html
-    client.post(f"/hall/{early.pk}/check-in/")
+    refused = client.post(f"/hall/{early.pk}/check-in/", follow=True)  # before the hall opens
+    assert "现在不在办公时间" in refused.content.decode()
+    time_machine.move_to(at(TOMORROW, 9, 5))
+    client = login(desk.clerk)  # a new sign-in: the idle session has run out meanwhile
+    checked = client.post(f"/hall/{early.pk}/check-in/", follow=True).content.decode()
+    assert "已签到，排队号 L001" in checked  # an elder's appointment goes first
     assert "已签到" in client.get("/hall/").content.decode()
     export = client.get("/hall/export.xlsx", {"day": "2026-06-11"})
     assert export.status_code == 200

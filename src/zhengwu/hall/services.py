@@ -420,7 +420,7 @@ def rebook(*, appointment: Appointment, slot: Slot, by: Any) -> Appointment:
 
 @transaction.atomic
 def check_in(*, appointment: Appointment, by: Any) -> Appointment:
-    """签到 (stub until the hall queue exists): records the time; the queue will issue the number."""
+    """签到: records the time. Called by ``queue.check_in_appointment``, which issues the number."""
     actor = Actor.of(by)
     appointment = _lock(appointment)
     if actor.kind == ActorKind.CITIZEN:

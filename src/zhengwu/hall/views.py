@@ -1,5 +1,5 @@
 """Staff pages: the clerk's day list of their hall (当日预约), its Excel export, phone booking
-(电话预约), and check-in / cancel from the list."""
+(电话预约), and check-in (which issues the queue number) / cancel from the list."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from zhengwu.catalog.selectors import published_items
 from zhengwu.core.errors import DomainError
 from zhengwu.core.excel import Column, ExcelWriter, xlsx_response
 
-from . import services
+from . import queue, services
 from .models import Appointment, Slot
 from .selectors import day_list as select_day
 from .selectors import hall_of
@@ -171,11 +171,11 @@ def _own_hall(request: HttpRequest, pk: int) -> Appointment:
 def check_in(request: HttpRequest, pk: int) -> HttpResponse:
     appointment = _own_hall(request, pk)
     try:
-        services.check_in(appointment=appointment, by=request.user)
+        ticket = queue.check_in_appointment(hall=appointment.hall, code=appointment.code, by=request.user)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"{appointment.code} 已签到")
+        messages.success(request, f"{appointment.code} 已签到，排队号 {ticket.number}")
     return redirect(f"{_list_url()}?day={appointment.slot.day:%Y-%m-%d}")
 
 
