@@ -121,7 +121,7 @@ def test_display_shows_called_numbers_and_its_part_in_few_queries(desk):
     html = part.content.decode()
     assert "<html" not in html and 'id="queue-board"' in html
     assert 'id="queue-waiting">1<' in html
-    assert len(queries) <= 4, [q["sql"] for q in queries.captured_queries]
+    assert len(queries) <= 3, [q["sql"] for q in queries.captured_queries]
 
 
 def test_citizen_takes_a_number_online(desk):
