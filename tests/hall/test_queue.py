@@ -228,3 +228,19 @@ def test_the_scheduled_task_lapses_overdue_online_numbers(desk, time_machine):
     assert tasks.lapse_online_tickets.call() == 0
     online.refresh_from_db()
     assert online.state == "lapsed"
+
+
+def test_a_window_cannot_call_a_number_it_does_not_handle(desk):
+    delivery = Window.objects.create(hall=desk.hall, number="C01", name="出件", kind=WindowKind.DELIVERY)
+    courier = UserFactory(roles=["delivery_clerk"], window=delivery, name="出件人员")
+    appointment = book_today(desk, desk.citizen_user)
+    id_card = queue.check_in_appointment(hall=desk.hall, code=appointment.code, by=KIOSK)
+    with pytest.raises(NotAllowed) as exc:
+        queue.call_number(number="y001", by=courier)
+    assert exc.value.field == "number" and "C01窗口不办理“居民身份证换领”" in exc.value.message
+    id_card.refresh_from_db()
+    assert id_card.state == "waiting" and id_card.window is None
+    pick_up = queue.take_number(hall=desk.hall, window_kind=WindowKind.DELIVERY, by=KIOSK)
+    assert queue.call_number(number="A001", by=courier) == pick_up
+    with pytest.raises(InvalidInput):
+        queue.call_number(number="A999", by=desk.clerk)

@@ -148,3 +148,28 @@ def test_figures_page_and_excel(desk):
     sheet = load_workbook(BytesIO(b"".join(export.streaming_content))).active
     values = [c for row in sheet.iter_rows(values_only=True) for c in row if c is not None]
     assert "A01 综合受理" in values and 1 in values
+
+
+def test_calling_a_number_the_window_does_not_handle_is_a_403_with_the_message(desk):
+    delivery = Window.objects.create(hall=desk.hall, number="C01", name="出件", kind=WindowKind.DELIVERY)
+    courier = UserFactory(roles=["delivery_clerk"], window=delivery, name="出件人员")
+    appointment = services.book(slot=desk.slot(TODAY, 13, 30), item=desk.item, by=desk.citizen_user)
+    queue.check_in_appointment(hall=desk.hall, code=appointment.code, by=desk.clerk)
+    response = login(courier).post("/hall/window/call-number/", {"number": "Y001"})
+    assert response.status_code == 403
+    assert "C01窗口不办理“居民身份证换领”，不能叫 Y001" in response.content.decode()
+    assert QueueTicket.objects.get(number="Y001").state == "waiting"
+
+
+def test_transfer_from_the_panel(desk):
+    Window.objects.create(hall=desk.hall, number="C01", name="出件", kind=WindowKind.DELIVERY)
+    queue.take_number(hall=desk.hall, window_kind=WindowKind.COMPREHENSIVE, by=desk.clerk)
+    client = login(desk.clerk)
+    client.post("/hall/window/call/")
+    ticket = QueueTicket.objects.get()
+    response = client.post(f"/hall/window/{ticket.pk}/transfer/", {"window_kind": "delivery"}, follow=True)
+    assert "A001 已转移到出件窗口" in response.content.decode()
+    assert list(QueueTicket.objects.order_by("pk").values_list("state", "window_kind")) == [
+        ("transferred", "comprehensive"),
+        ("waiting", "delivery"),
+    ]

@@ -303,6 +303,40 @@ def call_next(*, window: Window | None = None, by: Any) -> QueueTicket | None:
     return ticket
 
 
+@transaction.atomic
+def call_number(*, number: str, window: Window | None = None, by: Any) -> QueueTicket:
+    """指定叫号: call a given waiting number out of turn (a holder who came back to the window,
+    a number the screen missed); refused when this window does not handle its business."""
+    actor = _actor(by)
+    window = _window_of(actor, window, "叫号")
+    number = (number or "").strip().upper()
+    if not number:
+        raise InvalidInput("请输入要叫的号码", field="number")
+    current = _busy(window)
+    if current is not None:
+        raise Conflict(f"请先办结或过号当前号码 {current.number}", field="window")
+    found = (
+        QueueTicket.objects.filter(hall_id=window.hall_id, day=timezone.localdate(), number=number)
+        .exclude(state=T.TRANSFERRED)
+        .first()
+    )
+    if found is None:
+        raise InvalidInput(f"今天没有号码 {number}", field="number")
+    ticket = _lock(found)
+    if not handles(window, ticket):
+        what = ticket.item.name if ticket.item else WindowKind(ticket.window_kind).label
+        raise NotAllowed(f"{window.number}窗口不办理“{what}”，不能叫 {number}", field="number")
+    if ticket.state != T.WAITING or ticket.checked_in_at is None:
+        state = "未签到" if ticket.checked_in_at is None else ticket.get_state_display()
+        raise Conflict(f"{number} {state}，不能叫号", field="number")
+    ticket.state = T.CALLED
+    ticket.window = window
+    ticket.called_at = timezone.now()
+    ticket.call_count += 1
+    ticket.save(update_fields=["state", "window", "called_at", "call_count", "updated_at"])
+    return ticket
+
+
 def _own(actor: Actor, ticket: QueueTicket, doing: str, states: tuple[str, ...]) -> QueueTicket:
     window = _window_of(actor, None, doing)
     ticket = _lock(ticket)

@@ -200,6 +200,10 @@ def _intake_link(ticket: QueueTicket | None) -> str:
 @permission_required(PERM, raise_exception=True)
 @require_GET
 def window_panel(request: HttpRequest) -> HttpResponse:
+    return _panel(request)
+
+
+def _panel(request: HttpRequest, status: int = 200) -> HttpResponse:
     window = getattr(request.user, "window", None)
     current = None
     waiting = 0
@@ -228,6 +232,7 @@ def window_panel(request: HttpRequest) -> HttpResponse:
             "intake_link": _intake_link(current),
             "kinds": [(k.value, k.label) for k in WindowKind],
         },
+        status=status,
     )
 
 
@@ -244,6 +249,20 @@ def call_next(request: HttpRequest) -> HttpResponse:
             messages.info(request, "暂无等候的号码")
         else:
             messages.success(request, f"请 {ticket.number} 号到 {ticket.window.number} 窗口")  # type: ignore[union-attr]
+    return redirect("hall:window")
+
+
+@login_required
+@permission_required(PERM, raise_exception=True)
+@require_POST
+def call_number(request: HttpRequest) -> HttpResponse:
+    """指定叫号 from the panel; a refusal keeps the panel with the message and its status."""
+    try:
+        ticket = queue.call_number(number=request.POST.get("number", ""), by=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return _panel(request, status=exc.status)
+    messages.success(request, f"请 {ticket.number} 号到 {ticket.window.number} 窗口")  # type: ignore[union-attr]
     return redirect("hall:window")
 
 

@@ -16,6 +16,7 @@ urlpatterns = [
     path("display/<int:hall_id>/", queue_views.display, name="display"),
     path("window/", queue_views.window_panel, name="window"),
     path("window/call/", queue_views.call_next, name="call_next"),
+    path("window/call-number/", queue_views.call_number, name="call_number"),
     path("window/<int:pk>/<str:action>/", queue_views.ticket_action, name="ticket_action"),
     path("queue/online/", queue_views.online, name="queue_online"),
     path("queue/figures/", queue_views.figures, name="queue_figures"),
