@@ -313,6 +313,9 @@ APPEAL_YELLOW_WORKING_HOURS = env.float("APPEAL_YELLOW_WORKING_HOURS", default=7
 # Appointments: no-shows within the last APPOINTMENT_NO_SHOW_BAN_DAYS days that stop online booking.
 APPOINTMENT_NO_SHOW_LIMIT = env.int("APPOINTMENT_NO_SHOW_LIMIT", default=3)
 APPOINTMENT_NO_SHOW_BAN_DAYS = env.int("APPOINTMENT_NO_SHOW_BAN_DAYS", default=30)
+# Hall queue: numbers one address may take at the kiosk page in 10 minutes (a hall's kiosk machine
+# behind one address needs a high figure; the page is open to anyone).
+QUEUE_KIOSK_LIMIT = env.int("QUEUE_KIOSK_LIMIT", default=300)
 
 # Notices to citizens (SMS on reply): console (logged), file (var/notifications/outbox.jsonl), http
 # (the SMS gateway below) or a dotted path to a sender class. SITE_URL puts a full tracking link in it.

@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from tests.factories import UserFactory
 from zhengwu.hall import queue, services
 from zhengwu.hall.models import QueueTicket
-from zhengwu.hall.queue_views import KIOSK_TAKES, THROTTLED
+from zhengwu.hall.queue_views import THROTTLED
 from zhengwu.org.models import Window, WindowKind
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +49,8 @@ def test_kiosk_takes_a_number_without_login(desk):
     assert QueueTicket.objects.get().number == "A001"
 
 
-def test_kiosk_refuses_unknown_business_and_is_throttled(desk):
+def test_kiosk_refuses_unknown_business_and_is_throttled(desk, settings):
+    settings.QUEUE_KIOSK_LIMIT = 5
     Window.objects.create(hall=desk.hall, number="C01", name="出件", kind=WindowKind.DELIVERY)
     Window.objects.filter(number="A01").update(is_open=False)  # no 综合受理 window to take anything
     client = Client()
@@ -60,11 +61,11 @@ def test_kiosk_refuses_unknown_business_and_is_throttled(desk):
         and 'data-field="window_kind"' in bad.content.decode()
     )
     assert not QueueTicket.objects.exists()
-    for _ in range(KIOSK_TAKES.limit):
+    for _ in range(settings.QUEUE_KIOSK_LIMIT):
         assert client.post(f"/hall/kiosk/{desk.hall.pk}/", {"window_kind": "delivery"}).status_code == 200
     blocked = client.post(f"/hall/kiosk/{desk.hall.pk}/", {"window_kind": "delivery"})
     assert blocked.status_code == 429 and THROTTLED in blocked.content.decode()
-    assert QueueTicket.objects.count() == KIOSK_TAKES.limit
+    assert QueueTicket.objects.count() == settings.QUEUE_KIOSK_LIMIT
 
 
 def test_kiosk_appointment_check_in_twice_is_a_409(desk):

@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpRequest, HttpResponse
@@ -27,7 +28,14 @@ from . import queue
 from .models import QueueTicket, TicketSource, TicketState
 
 PERM = queue.CALL_PERMISSION
-KIOSK_TAKES = FailureCounter("kiosk-take", limit=30, seconds=10 * 60)
+
+
+def kiosk_takes() -> FailureCounter:
+    """Numbers taken per address in 10 minutes (counted in the shared cache), capped by
+    ``QUEUE_KIOSK_LIMIT``."""
+    return FailureCounter("kiosk-take", limit=settings.QUEUE_KIOSK_LIMIT, seconds=10 * 60)
+
+
 THROTTLED = "取号过于频繁，请稍后再试或咨询导办人员"
 
 
@@ -58,7 +66,8 @@ def kiosk(request: HttpRequest, hall_id: int) -> HttpResponse:
     error, field, status, ticket = "", "", 200, None
     if request.method == "POST":
         ip = client_ip(request)
-        if KIOSK_TAKES.blocked(ip):
+        counter = kiosk_takes()
+        if counter.blocked(ip):
             error, field, status = THROTTLED, "kiosk", 429
         else:
             device = Actor.device(f"{hall.name}取号机")
@@ -82,7 +91,7 @@ def kiosk(request: HttpRequest, hall_id: int) -> HttpResponse:
             except DomainError as exc:
                 error, field, status = exc.message, exc.field or "", exc.status
             else:
-                KIOSK_TAKES.fail(ip)
+                counter.fail(ip)
     ahead = 0
     if ticket is not None:
         ahead = QueueTicket.objects.filter(
