@@ -194,6 +194,15 @@ def _may(code: str, application: Application, actor: Actor) -> None:
         raise refusal
 
 
+def _begin(code: str, application: Application, by: Any, version: int | None) -> tuple[Actor, Application]:
+    """The opening of every step: who acts, the row locked (stale form and broken seal refused),
+    and the one check that the step is allowed."""
+    actor = _actor(by)
+    application = _lock(application, version)
+    _may(code, application, actor)
+    return actor, application
+
+
 def available_actions(application: Application, user: Any) -> list[Action[ApplicationState]]:
     """What ``user`` can do to ``application`` now — what the pages and the API offer."""
     try:
@@ -758,9 +767,7 @@ def accept(
 ) -> Application:
     """受理: the checklist is complete (容缺 allowed for non-critical materials); the clock starts
     and the 受理通知书 is issued with the 承诺办结时间."""
-    actor = _actor(by)
-    application = _lock(application, version)
-    _may("accept", application, actor)
+    actor, application = _begin("accept", application, by, version)
     at = _now()
     _mark_materials(application, materials, actor, at)
     _accept(application, actor, at, _text(note, field="note", label="受理意见", max_length=1000))
@@ -772,9 +779,7 @@ def refuse(
     *, application: Application, by: Any, reason: str, remedy: str = "", version: int | None = None
 ) -> Application:
     """不予受理, with the reason and the remedy (复议、诉讼) on the notice."""
-    actor = _actor(by)
-    application = _lock(application, version)
-    _may("refuse", application, actor)
+    actor, application = _begin("refuse", application, by, version)
     reason = _text(reason, field="reason", label="不予受理理由", max_length=1000, required=True)
     remedy = _text(
         remedy
@@ -801,9 +806,7 @@ def request_supplement(
     """补正 — 一次性告知: every missing or defective material in one notice, each with its reason.
     A later round must name at least one material no earlier round named (it is flagged as 二次补正
     for the statistics); the clock, if it runs, stops until the applicant supplies."""
-    actor = _actor(by)
-    application = _lock(application, version)
-    _may("request_supplement", application, actor)
+    actor, application = _begin("request_supplement", application, by, version)
     if not items:
         raise InvalidInput("请列出需要补正的材料及原因（一次性告知）", field="items")
     by_id = {m.pk: m for m in application.materials.all()}
@@ -864,9 +867,7 @@ def supply(
     """补正材料: the applicant uploads (online, ``uploads`` by ApplicationMaterial id) or the clerk
     receives them at the window (``materials``). Every material the open 补正 named must come; the
     application goes back to 预审 (never accepted yet) or to 审查 (the clock runs again)."""
-    actor = _actor(by)
-    application = _lock(application, version)
-    _may("supply", application, actor)
+    actor, application = _begin("supply", application, by, version)
     request = application.supplement_requests.filter(supplied_at__isnull=True).order_by("-round").first()
     named = {i["material_id"]: i["name"] for i in (request.items if request else [])}
     by_id = {m.pk: m for m in application.materials.filter(pk__in=named)}
@@ -1012,9 +1013,7 @@ def decide_at_window(
     version: int | None = None,
 ) -> Application:
     """即办件 decided at the window by a clerk the department authorised (首席代表授权): 立等可取."""
-    actor = _actor(by)
-    application = _lock(application, version)
-    _may("decide_at_window", application, actor)
+    actor, application = _begin("decide_at_window", application, by, version)
     at = _now()
     opinion = _text(opinion, field="opinion", label="决定意见", max_length=1000, required=True)
     _decision_fields(application, actor, approved, opinion, at)
@@ -1051,9 +1050,7 @@ def hand_in(
     version: int | None = None,
 ) -> ApplicationMaterial:
     """补交容缺材料: the material promised at 容缺受理 arrives; the flag clears once none is left."""
-    actor = _actor(by)
-    application = _lock(application, version)
-    _may("hand_in", application, actor)
+    actor, application = _begin("hand_in", application, by, version)
     material = application.materials.filter(pk=material_id, status=MaterialStatus.DEFERRED).first()
     if material is None:
         raise InvalidInput("该材料不是待补交的容缺材料", field="material_id")
@@ -1087,9 +1084,7 @@ def hand_in(
 @transaction.atomic
 def review(*, application: Application, by: Any, note: str = "", version: int | None = None) -> Application:
     """审查 begins: the department's approver takes the accepted application."""
-    actor = _actor(by)
-    application = _lock(application, version)
-    _may("review", application, actor)
+    actor, application = _begin("review", application, by, version)
     _move(
         application,
         "review",
@@ -1105,9 +1100,7 @@ def return_to_window(
     *, application: Application, by: Any, reason: str, version: int | None = None
 ) -> Application:
     """退回窗口: the back office sends it back to the window with the reason (e.g. 需补正)."""
-    actor = _actor(by)
-    application = _lock(application, version)
-    _may("return_to_window", application, actor)
+    actor, application = _begin("return_to_window", application, by, version)
     reason = _text(reason, field="reason", label="退回理由", max_length=1000, required=True)
     _move(application, "return_to_window", actor, at=_now(), note=reason, public=False)
     return application
@@ -1116,9 +1109,7 @@ def return_to_window(
 @transaction.atomic
 def forward(*, application: Application, by: Any, note: str, version: int | None = None) -> Application:
     """The window answers a return without 补正 (e.g. explains) and sends it back to 审查."""
-    actor = _actor(by)
-    application = _lock(application, version)
-    _may("forward", application, actor)
+    actor, application = _begin("forward", application, by, version)
     note = _text(note, field="note", label="说明", max_length=1000, required=True)
     _move(application, "forward", actor, at=_now(), note=note, public=False)
     return application
@@ -1129,9 +1120,7 @@ def start_special(
     *, application: Application, by: Any, kind: str, reason: str, version: int | None = None
 ) -> SpecialProcedure:
     """特别程序 (专家评审, 听证, 现场勘查, 公示): the clock stops until it ends."""
-    actor = _actor(by)
-    application = _lock(application, version)
-    _may("start_special", application, actor)
+    actor, application = _begin("start_special", application, by, version)
     if kind not in SpecialKind.values or kind == SpecialKind.EXTENSION:
         raise InvalidInput("特别程序种类应为专家评审、听证、现场勘查或公示（延长审批另行申请）", field="kind")
     reason = _text(reason, field="reason", label="启动理由", max_length=500, required=True)
@@ -1156,9 +1145,7 @@ def start_special(
 def end_special(
     *, application: Application, by: Any, result: str, version: int | None = None
 ) -> SpecialProcedure:
-    actor = _actor(by)
-    application = _lock(application, version)
-    _may("end_special", application, actor)
+    actor, application = _begin("end_special", application, by, version)
     procedure = (
         application.special_procedures.exclude(kind=SpecialKind.EXTENSION)
         .filter(ended_at__isnull=True)
@@ -1189,9 +1176,7 @@ def request_extension(
     *, application: Application, by: Any, days: Any, reason: str, version: int | None = None
 ) -> SpecialProcedure:
     """延长审批: more working days, granted only when another approver of the department approves."""
-    actor = _actor(by)
-    application = _lock(application, version)
-    _may("request_extension", application, actor)
+    actor, application = _begin("request_extension", application, by, version)
     try:
         amount = Decimal(str(days))
     except (InvalidOperation, ValueError):
@@ -1229,9 +1214,7 @@ def decide_extension(
     *, application: Application, by: Any, approve: bool, note: str = "", version: int | None = None
 ) -> SpecialProcedure:
     """Approve or reject the pending 延长审批; only an approval moves the 承诺办结时间."""
-    actor = _actor(by)
-    application = _lock(application, version)
-    _may("decide_extension", application, actor)
+    actor, application = _begin("decide_extension", application, by, version)
     procedure = application.special_procedures.get(
         kind=SpecialKind.EXTENSION, approval=SpecialProcedure.Approval.PENDING
     )
@@ -1283,9 +1266,7 @@ def decide(
     *, application: Application, by: Any, approved: bool, opinion: str, version: int | None = None
 ) -> Application:
     """决定: 准予 or 不予许可, with the opinion; the decision document is issued."""
-    actor = _actor(by)
-    application = _lock(application, version)
-    _may("decide", application, actor)
+    actor, application = _begin("decide", application, by, version)
     opinion = _text(opinion, field="opinion", label="决定意见", max_length=1000, required=True)
     at = _now()
     _decision_fields(application, actor, approved, opinion, at)
@@ -1309,9 +1290,7 @@ def complete(
     *, application: Application, by: Any, result_number: str = "", version: int | None = None
 ) -> Application:
     """办结: the result (批文 / 证照编号 / 决定书) recorded; the application goes to 出件 (or 制证)."""
-    actor = _actor(by)
-    application = _lock(application, version)
-    _may("complete", application, actor)
+    actor, application = _begin("complete", application, by, version)
     at = _now()
     _result_fields(application, result_number, at)
     _move(
@@ -1336,9 +1315,7 @@ def certify(
     *, application: Application, by: Any, licence_number: str, version: int | None = None
 ) -> Application:
     """制证: the licence the item produces is made; its number is the result number."""
-    actor = _actor(by)
-    application = _lock(application, version)
-    _may("certify", application, actor)
+    actor, application = _begin("certify", application, by, version)
     number = _text(licence_number, field="licence_number", label="证照编号", max_length=100, required=True)
     at = _now()
     application.result_number, application.certified_at = number, at
@@ -1370,9 +1347,7 @@ def hand_over(
     version: int | None = None,
 ) -> Delivery:
     """窗口出件 against the recipient's ID: the applicant (or their 经办人), or 代领 with a 委托书."""
-    actor = _actor(by)
-    application = _lock(application, version)
-    _may("hand_over", application, actor)
+    actor, application = _begin("hand_over", application, by, version)
     name = _text(recipient_name, field="recipient_name", label="领取人姓名", max_length=50, required=True)
     number = _validated(validate_id_number, recipient_id_number, field="recipient_id_number")
     proxy_note = _text(proxy_authorisation, field="proxy_authorisation", label="委托书", max_length=200)
@@ -1411,9 +1386,7 @@ def hand_over(
 @transaction.atomic
 def post(*, application: Application, by: Any, tracking_number: str, version: int | None = None) -> Delivery:
     """邮寄出件 with the EMS 邮件号 (UPU S10, check digit verified); the applicant is told by SMS."""
-    actor = _actor(by)
-    application = _lock(application, version)
-    _may("post", application, actor)
+    actor, application = _begin("post", application, by, version)
     number = _validated(validate_s10, tracking_number, field="tracking_number")
     at = _now()
     delivery, _ = Delivery.objects.update_or_create(
@@ -1442,9 +1415,7 @@ def confirm_receipt(
     *, application: Application, by: Any, received_on: datetime | None = None, version: int | None = None
 ) -> Delivery:
     """邮件签收: the post says it was received; that is the 出件."""
-    actor = _actor(by)
-    application = _lock(application, version)
-    _may("confirm_receipt", application, actor)
+    actor, application = _begin("confirm_receipt", application, by, version)
     at = _now()
     when = received_on or at
     delivery = application.delivery
@@ -1473,9 +1444,7 @@ def confirm_receipt(
 
 @transaction.atomic
 def archive(*, application: Application, by: Any, version: int | None = None) -> Application:
-    actor = _actor(by)
-    application = _lock(application, version)
-    _may("archive", application, actor)
+    actor, application = _begin("archive", application, by, version)
     at = _now()
     application.closed_at = application.closed_at or at
     _move(application, "archive", actor, at=at, update=["closed_at"], public=False)
@@ -1485,9 +1454,7 @@ def archive(*, application: Application, by: Any, version: int | None = None) ->
 @transaction.atomic
 def withdraw(*, application: Application, by: Any, reason: str, version: int | None = None) -> Application:
     """撤回 by the applicant (online, or through the window) while nothing is decided."""
-    actor = _actor(by)
-    application = _lock(application, version)
-    _may("withdraw", application, actor)
+    actor, application = _begin("withdraw", application, by, version)
     reason = _text(reason, field="reason", label="撤回理由", max_length=500, required=True)
     at = _now()
     _resume(application, at)  # the stored deadline stays the formula's, pauses included
