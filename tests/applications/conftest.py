@@ -46,6 +46,12 @@ class Office:
 
 @pytest.fixture
 def office(db) -> Office:
+    return make_office()
+
+
+def make_office(username_prefix: str = "") -> Office:
+    """The office's setting; a module that builds it once (outside the per-test fixture) passes a
+    prefix so its applicant logins cannot clash with a test's own."""
     department = DepartmentFactory(name="市场监督管理局")
     other = DepartmentFactory(name="人力资源和社会保障局")
     item = ServiceItemFactory(
@@ -78,9 +84,13 @@ def office(db) -> Office:
         result_licence_type="",
     )
     ItemMaterialFactory(item=immediate, material=MaterialFactory(name="变更申请书"), order=1)
-    citizen_user = UserFactory(username="applicant", name="王小明", is_staff=False, department=None)
+    citizen_user = UserFactory(
+        username=f"{username_prefix}applicant", name="王小明", is_staff=False, department=None
+    )
     citizen = CitizenFactory(name="王小明", user=citizen_user, phone="13900001111")
-    stranger = UserFactory(username="stranger", name="李四", is_staff=False, department=None)
+    stranger = UserFactory(
+        username=f"{username_prefix}stranger", name="李四", is_staff=False, department=None
+    )
     CitizenFactory(name="李四", user=stranger)
     hall_department = DepartmentFactory(name="政务服务中心")
     return Office(

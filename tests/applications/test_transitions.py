@@ -11,15 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.db import transaction
 from django.test import override_settings
 
-from tests.catalog.factories import ItemMaterialFactory, MaterialFactory, ServiceItemFactory
-from tests.factories import CitizenFactory, DepartmentFactory, EnterpriseFactory, UserFactory
+from tests.factories import UserFactory
 from zhengwu.applications import services
 from zhengwu.applications.models import (
     Application,
@@ -28,10 +26,9 @@ from zhengwu.applications.models import (
     WindowAuthorisation,
 )
 from zhengwu.applications.workflow import TABLE, ApplicationState
-from zhengwu.catalog.models import CaseType, OnlineDepth
 from zhengwu.core.errors import Conflict, DomainError, NotAllowed
 
-from .conftest import Office, all_received, online, pdf, walk_in
+from .conftest import Office, all_received, make_office, online, pdf, walk_in
 
 pytestmark = pytest.mark.django_db
 
@@ -151,64 +148,6 @@ SPEC: dict[str, dict[str, set[str]]] = {
 }
 
 POSTAL = {"delivery_method": "post", "postal_address": "示范市中原路2号"}
-
-
-def make_office() -> Office:
-    """The same setting as the ``office`` fixture of conftest.py, made once for this module."""
-    department = DepartmentFactory(name="市场监督管理局")
-    other = DepartmentFactory(name="人力资源和社会保障局")
-    item = ServiceItemFactory(
-        name="食品经营许可",
-        department=department,
-        promised_limit_days=Decimal(10),
-        legal_limit_days=Decimal(20),
-        online_depth=OnlineDepth.FULLY_ONLINE,
-        result_name="食品经营许可证",
-        result_licence_type="食品经营许可证",
-        form_fields=[
-            {"name": "business_address", "label": "经营场所"},
-            {"name": "scope", "label": "经营项目"},
-        ],
-    )
-    uses = [
-        ItemMaterialFactory(item=item, material=MaterialFactory(name="身份证明"), critical=True, order=1),
-        ItemMaterialFactory(item=item, material=MaterialFactory(name="食品经营许可申请书"), order=2),
-        ItemMaterialFactory(item=item, material=MaterialFactory(name="经营场所平面图"), order=3),
-        ItemMaterialFactory(item=item, material=MaterialFactory(name="健康证明"), required=False, order=4),
-    ]
-    immediate = ServiceItemFactory(
-        name="个体工商户名称变更登记",
-        department=department,
-        case_type=CaseType.IMMEDIATE,
-        promised_limit_days=Decimal(0),
-        legal_limit_days=Decimal(1),
-        online_depth=OnlineDepth.PREVIEW,
-        result_name="营业执照（变更）",
-        result_licence_type="",
-    )
-    ItemMaterialFactory(item=immediate, material=MaterialFactory(name="变更申请书"), order=1)
-    citizen_user = UserFactory(username="t-applicant", name="王小明", is_staff=False, department=None)
-    citizen = CitizenFactory(name="王小明", user=citizen_user, phone="13900001111")
-    stranger = UserFactory(username="t-stranger", name="李四", is_staff=False, department=None)
-    CitizenFactory(name="李四", user=stranger)
-    hall = DepartmentFactory(name="政务服务中心")
-    return Office(
-        department=department,
-        other_department=other,
-        item=item,
-        immediate_item=immediate,
-        uses=uses,
-        clerk=UserFactory(roles=["clerk"], department=hall, name="窗口甲"),
-        approver=UserFactory(roles=["approver"], department=department, name="审批乙"),
-        second_approver=UserFactory(roles=["approver"], department=department, name="审批丙"),
-        other_approver=UserFactory(roles=["approver"], department=other, name="他局审批"),
-        delivery=UserFactory(roles=["delivery_clerk"], department=hall, name="出件丁"),
-        leader=UserFactory(roles=["leader"], department=hall, name="领导戊"),
-        citizen=citizen,
-        citizen_user=citizen_user,
-        stranger_user=stranger,
-        enterprise=EnterpriseFactory(),
-    )
 
 
 def _walk_in_deferred(o: Office, *, postal: bool = True) -> Application:
@@ -359,7 +298,7 @@ def world(django_db_setup: None, django_db_blocker: Any, tmp_path_factory: Any) 
         outer.__enter__()
     try:
         with django_db_blocker.unblock():
-            o = make_office()
+            o = make_office(username_prefix="t-")
             WindowAuthorisation.objects.create(
                 department=o.department, clerk=o.clerk, valid_from="2026-01-01"
             )
