@@ -172,6 +172,24 @@ class Application(TimeStampedModel):
         related_name="applications",
     )
 
+    bundle_application = models.ForeignKey(
+        "applications.BundleApplication",
+        verbose_name="所属一件事办件",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    waits_for = models.ForeignKey(
+        "self",
+        verbose_name="前置办件",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="dependants",
+        help_text="一件事中须待其办结后才开始办理的办件；等待期间办理时限暂停",
+    )
+
     chain_length = models.PositiveIntegerField("轨迹条数", default=0, editable=False)
     chain_head = models.CharField("轨迹链头", max_length=64, blank=True, editable=False)
     chain_seal = models.CharField("轨迹封印", max_length=64, blank=True, editable=False)
@@ -337,6 +355,7 @@ class SupplementRequest(models.Model):
 class PauseKind(models.TextChoices):
     SUPPLEMENT = "supplement", "补正"
     SPECIAL = "special", "特别程序"
+    PREDECESSOR = "predecessor", "等待前置事项办结"
 
 
 class ClockPause(models.Model):
@@ -430,7 +449,20 @@ class Notice(models.Model):
     the PDF drawn later prints exactly what the applicant was told."""
 
     application = models.ForeignKey(
-        Application, verbose_name="办件", on_delete=models.CASCADE, related_name="notices"
+        Application,
+        verbose_name="办件",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notices",
+    )
+    bundle_application = models.ForeignKey(
+        "applications.BundleApplication",
+        verbose_name="一件事办件",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notices",
     )
     kind = models.CharField("文书种类", max_length=20, choices=NoticeKind.choices)
     number = models.CharField("文书编号", max_length=60, unique=True)
@@ -449,6 +481,13 @@ class Notice(models.Model):
         verbose_name = "文书"
         verbose_name_plural = "文书"
         ordering = ["application", "issued_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(application__isnull=False, bundle_application__isnull=True)
+                | Q(application__isnull=True, bundle_application__isnull=False),
+                name="notice_one_matter",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.number}"
@@ -677,3 +716,171 @@ class ProxyItem(models.Model):
 
     def __str__(self) -> str:
         return str(self.item)
+
+
+# ---------------------------------------------------------------------------------------------
+# 一件事一次办: one application for a bundle, one child application per item
+# ---------------------------------------------------------------------------------------------
+
+
+class BundleState(models.TextChoices):
+    SUBMITTED = "submitted", "待预审"
+    NOT_ACCEPTED = "not_accepted", "不予受理"
+    IN_PROGRESS = "in_progress", "办理中"
+    COMPLETED = "completed", "已办结待出件"
+    POSTED = "posted", "已寄出"
+    DELIVERED = "delivered", "已出件"
+    STOPPED = "stopped", "已终止"
+
+
+class BundleApplication(TimeStampedModel):
+    """一件事办件 — one form, one material set, one 受理 and one 出件 for a bundle. Its items are
+    handled as child applications (``children``), each by its own department in parallel, a child
+    with a 前置事项 waiting, its clock stopped, until that one is done (bundles.py)."""
+
+    number = models.CharField("一件事办件编号", max_length=50, unique=True)
+    query_code_hash = models.CharField("查询码摘要", max_length=128)
+    bundle = models.ForeignKey(
+        "catalog.Bundle", verbose_name="一件事", on_delete=models.PROTECT, related_name="applications"
+    )
+    channel = models.CharField("申请方式", max_length=10, choices=Channel.choices)
+    applicant_kind = models.CharField("申请人类型", max_length=12, choices=ApplicantKind.choices)
+    citizen = models.ForeignKey(
+        "accounts.Citizen",
+        verbose_name="申请人（自然人）",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="bundle_applications",
+    )
+    enterprise = models.ForeignKey(
+        "accounts.Enterprise",
+        verbose_name="申请人（法人）",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="bundle_applications",
+    )
+    applicant_name = models.CharField("申请人名称", max_length=200)
+    applicant_code = models.CharField("申请人证件号码", max_length=18)
+    contact_name = models.CharField("联系人", max_length=50)
+    contact_phone = models.CharField("联系电话", max_length=20)
+    form_data = models.JSONField("联办申请表内容", default=dict, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="提交人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    window = models.ForeignKey(
+        "org.Window",
+        verbose_name="受理窗口",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    delivery_method = models.CharField(
+        "结果送达方式", max_length=10, choices=DeliveryMethod.choices, default=DeliveryMethod.PICKUP
+    )
+    postal_recipient = models.CharField("收件人", max_length=50, blank=True)
+    postal_phone = models.CharField("收件人电话", max_length=20, blank=True)
+    postal_address = models.CharField("邮寄地址", max_length=200, blank=True)
+    state = models.CharField(
+        "状态", max_length=20, choices=BundleState.choices, default=BundleState.SUBMITTED, db_index=True
+    )
+    version = models.PositiveIntegerField("版本", default=1)
+    submitted_at = models.DateTimeField("申请时间")
+    accepted_at = models.DateTimeField("受理时间", null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="受理人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    limit_days = models.DecimalField(
+        "承诺办结时限（工作日）", max_digits=6, decimal_places=2, default=Decimal(0)
+    )
+    due_at = models.DateTimeField("承诺办结时间", null=True, blank=True)
+    completed_at = models.DateTimeField("办结时间", null=True, blank=True, db_index=True)
+    delivered_at = models.DateTimeField("出件时间", null=True, blank=True)
+    closed_at = models.DateTimeField("结束时间", null=True, blank=True)
+    idempotency_key = models.CharField("幂等键", max_length=100, null=True, blank=True, unique=True)
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="代办人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    proxy_request = models.ForeignKey(
+        "applications.ProxyRequest",
+        verbose_name="帮办代办申请",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    tracking_number = models.CharField("邮件号", max_length=13, blank=True)
+
+    chain_length = models.PositiveIntegerField("轨迹条数", default=0, editable=False)
+    chain_head = models.CharField("轨迹链头", max_length=64, blank=True, editable=False)
+    chain_seal = models.CharField("轨迹封印", max_length=64, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "一件事办件"
+        verbose_name_plural = "一件事办件"
+        ordering = ["-submitted_at", "-id"]
+        indexes = [
+            models.Index(fields=["bundle", "state", "completed_at"], name="bundleapp_bundle_done"),
+            models.Index(fields=["citizen", "submitted_at"], name="bundleapp_citizen_time"),
+            models.Index(fields=["enterprise", "submitted_at"], name="bundleapp_enterprise_time"),
+            models.Index(fields=["state", "submitted_at"], name="bundleapp_state_time"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(applicant_kind="person", citizen__isnull=False, enterprise__isnull=True))
+                | Q(applicant_kind="organisation", enterprise__isnull=False, citizen__isnull=True),
+                name="bundleapp_one_applicant",
+            ),
+            models.CheckConstraint(
+                condition=~Q(delivery_method="post") | ~Q(postal_address=""),
+                name="bundleapp_post_needs_address",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.applicant_name}"
+
+    @property
+    def applicant_user_ids(self) -> tuple[int | None, ...]:
+        ids: list[int | None] = [self.submitted_by_id] if self.channel != Channel.WINDOW else []
+        if self.citizen is not None and self.citizen.user_id:
+            ids.append(self.citizen.user_id)
+        if self.enterprise is not None:
+            ids.extend(self.enterprise.users.values_list("id", flat=True))
+        return tuple(ids)
+
+
+class BundleEvent(ChainedEvent):
+    """One step of a bundle application's own history (submit, 受理, each item settled, 出件)."""
+
+    bundle_application = models.ForeignKey(
+        BundleApplication, verbose_name="一件事办件", on_delete=models.CASCADE, related_name="events"
+    )
+
+    class Meta:
+        verbose_name = "一件事办件轨迹"
+        verbose_name_plural = "一件事办件轨迹"
+        ordering = ["bundle_application", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["bundle_application", "seq"], name="bundle_event_unique_seq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bundle_application_id}#{self.seq} {self.action}"

@@ -89,3 +89,38 @@ def _tell_department(application: Application, what: str, key: str) -> None:
                 about=application,
                 dedupe_key=f"applications.application:{application.pk}:{key}:user:{user.pk}",
             )
+
+
+def _tell_bundle_applicant(parent_id: int, body: str, event: str) -> None:
+    from .models import BundleApplication
+
+    try:
+        parent = BundleApplication.objects.get(pk=parent_id)
+        phone = parent.postal_phone if event == "posted" and parent.postal_phone else parent.contact_phone
+        if not MOBILE.match(phone or ""):
+            return
+        notify(
+            phone=phone,
+            body=f"{_signature()}您的一件事办件（{parent.number}）{body}",
+            about=parent,
+            dedupe_key=f"applications.bundleapplication:{parent.pk}:{event}:{parent.version}",
+        )
+    except Exception:
+        logger.exception("一件事短信未能排队：%s", parent_id)
+
+
+def bundle_item_refused(parent_id: int, note: str) -> None:
+    """Tell the applicant an item of the bundle was refused, and what goes on."""
+    _tell_bundle_applicant(parent_id, f"有事项不予许可：{note}。详情请登录查看或致电咨询。", "item_refused")
+
+
+def bundle_posted(parent_id: int) -> None:
+    from .models import BundleApplication
+
+    parent = BundleApplication.objects.filter(pk=parent_id).first()
+    if parent is not None:
+        _tell_bundle_applicant(
+            parent_id,
+            f"各项办理结果已通过EMS一并寄出，邮件号{parent.tracking_number}，请注意查收。",
+            "posted",
+        )

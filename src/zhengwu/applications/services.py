@@ -131,8 +131,28 @@ def _window_authorised(application: Application, actor: Actor) -> bool:
     )
 
 
+# What a child of a 一件事 never does on its own: the bundle application is taken in, refused,
+# withdrawn and handed over as a whole (bundles.py).
+WHOLE_BUNDLE_ACTIONS = frozenset(
+    {"accept", "refuse", "withdraw", "decide_at_window", "hand_over", "post", "confirm_receipt"}
+)
+
+
 def _rule(code: str, application: Application, actor: Actor) -> DomainError | None:
     """The rules of one action beyond the table and the role, on the application itself."""
+    if application.bundle_application_id is not None:
+        if code in WHOLE_BUNDLE_ACTIONS or (
+            code == "request_supplement" and application.state == S.SUBMITTED
+        ):
+            return Conflict(
+                f"该办件属于一件事办件{getattr(application.bundle_application, 'number', '')}，请在一件事办件上整件办理",
+                field="bundle_application",
+            )
+        if code in ("review", "return_to_window") and waiting(application):
+            return Conflict(
+                f"须待前置事项“{getattr(application.waits_for, 'item', '')}”办结后才能办理该事项",
+                field="waits_for",
+            )
     if code == "decide_at_window":
         if application.item.case_type != CaseType.IMMEDIATE:
             return Conflict("只有即办件可以在窗口当场决定；承诺件须转后台审批", field="item")
@@ -171,6 +191,15 @@ def _rule(code: str, application: Application, actor: Actor) -> DomainError | No
     if code == "hand_in" and not application.materials.filter(status=MaterialStatus.DEFERRED).exists():
         return Conflict("该办件没有待补交的容缺材料", field="materials")
     return None
+
+
+def waiting(application: Application) -> bool:
+    """A child of a 一件事 still waiting for its 前置事项 (its clock stopped)."""
+    return (
+        application.waits_for_id is not None
+        and application.paused_since is not None
+        and application.state == S.ACCEPTED
+    )
 
 
 def _may(code: str, application: Application, actor: Actor) -> None:
@@ -475,6 +504,7 @@ def _create(
     window: Any,
     at: datetime,
     proxy_request: Any = None,
+    bundle_application: Any = None,
 ) -> tuple[Application, str]:
     item = _item_in_force(item)
     contact_name = _text(contact_name, field="contact_name", label="联系人", max_length=50, required=True)
@@ -499,6 +529,7 @@ def _create(
         idempotency_key=idempotency_key or None,
         agent=actor.person if proxy_request is not None else None,
         proxy_request=proxy_request,
+        bundle_application=bundle_application,
         **_applicant_fields(applicant),
         **_delivery_fields(
             delivery_method,
@@ -697,8 +728,8 @@ def _mark_materials(
     for use_id, material in by_use.items():
         mark = given.get(use_id)
         if mark is None:
-            if material.status == MaterialStatus.RECEIVED:
-                continue  # uploaded online
+            if material.status in (MaterialStatus.RECEIVED, MaterialStatus.EXEMPT):
+                continue  # uploaded online, or (一件事) provided by another item's result
             if material.required:
                 raise InvalidInput(
                     f"“{material.name}”未收取：请标为已收、容缺、免提交或不适用", field=f"materials.{use_id}"
@@ -738,10 +769,20 @@ def _mark_materials(
             _save_files(material, mark.files, actor)
 
 
-def _accept(application: Application, actor: Actor, at: datetime, note: str = "") -> None:
+def _accept(
+    application: Application,
+    actor: Actor,
+    at: datetime,
+    note: str = "",
+    *,
+    notice: bool = True,
+    limit_days: Decimal | None = None,
+) -> None:
+    """受理 proper: the clock starts (from ``limit_days``, the item's promised limit unless a
+    一件事 grants its children more) and, unless the bundle issues one for all, the notice."""
     application.accepted_at = at
     application.accepted_by = actor.person
-    application.limit_days = application.item.promised_limit_days
+    application.limit_days = application.item.promised_limit_days if limit_days is None else limit_days
     _recompute_due(application)
     _move(
         application,
@@ -751,7 +792,8 @@ def _accept(application: Application, actor: Actor, at: datetime, note: str = ""
         note=note,
         update=["accepted_at", "accepted_by", "limit_days", "due_at"],
     )
-    documents.issue(application, NoticeKind.ACCEPTANCE, by=actor, at=at)
+    if notice:
+        documents.issue(application, NoticeKind.ACCEPTANCE, by=actor, at=at)
     domain_events.publish("application_accepted", application_id=application.pk)
 
 
@@ -1307,6 +1349,7 @@ def complete(
         application_id=application.pk,
         approved=application.decision == Decision.APPROVED,
     )
+    _tell_bundle(application, actor, at)
     return application
 
 
@@ -1327,7 +1370,17 @@ def certify(
         note=f"已制证：{application.item.result_licence_type} {number}",
         update=["result_number", "certified_at"],
     )
+    _tell_bundle(application, actor, at)
     return application
+
+
+def _tell_bundle(application: Application, actor: Actor, at: datetime) -> None:
+    """A child of a 一件事 has a result: start what waited for it, apply the bundle's rule on a
+    refusal, and complete the bundle application when every child is done — in this transaction."""
+    if application.bundle_application_id is not None:
+        from . import bundles
+
+        bundles.child_settled(application, actor, at)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1335,28 +1388,31 @@ def certify(
 # ---------------------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def hand_over(
-    *,
-    application: Application,
-    by: Any,
-    recipient_name: str,
-    recipient_id_number: str,
-    by_proxy: bool = False,
-    proxy_authorisation: str = "",
-    version: int | None = None,
-) -> Delivery:
-    """窗口出件 against the recipient's ID: the applicant (or their 经办人), or 代领 with a 委托书."""
-    actor, application = _begin("hand_over", application, by, version)
+def recipient(
+    applicant: Any, recipient_name: str, recipient_id_number: str, by_proxy: bool, proxy_authorisation: str
+) -> tuple[str, str, str]:
+    """Who collects at the window: (name, ID number, 委托书 note); the applicant in person, or 代领
+    with a 委托书. ``applicant``: an application or a 一件事办件."""
     name = _text(recipient_name, field="recipient_name", label="领取人姓名", max_length=50, required=True)
     number = _validated(validate_id_number, recipient_id_number, field="recipient_id_number")
     proxy_note = _text(proxy_authorisation, field="proxy_authorisation", label="委托书", max_length=200)
-    own = application.citizen is not None and application.citizen.id_number == number
+    own = applicant.citizen is not None and applicant.citizen.id_number == number
     if by_proxy and not proxy_note:
         raise InvalidInput("代领须收取申请人签署的委托书，请填写委托书情况", field="proxy_authorisation")
-    if not own and not by_proxy and application.applicant_kind == ApplicantKind.PERSON:
+    if not own and not by_proxy and applicant.applicant_kind == ApplicantKind.PERSON:
         raise InvalidInput("领取人不是申请人本人：代领请勾选“代领”并收取委托书", field="recipient_id_number")
-    at = _now()
+    return name, number, proxy_note
+
+
+def _handed_over(
+    application: Application,
+    actor: Actor,
+    at: datetime,
+    name: str,
+    number: str,
+    by_proxy: bool,
+    proxy_note: str,
+) -> Delivery:
     delivery, _ = Delivery.objects.update_or_create(
         application=application,
         defaults={
@@ -1378,17 +1434,37 @@ def hand_over(
         note=f"{'代领' if by_proxy else '本人领取'}：{name}",
         update=["delivered_at", "closed_at"],
     )
-    documents.issue(application, NoticeKind.SERVICE, by=actor, at=at, recipient=name, method="窗口领取")
     domain_events.publish("application_delivered", application_id=application.pk)
     return delivery
 
 
 @transaction.atomic
-def post(*, application: Application, by: Any, tracking_number: str, version: int | None = None) -> Delivery:
-    """邮寄出件 with the EMS 邮件号 (UPU S10, check digit verified); the applicant is told by SMS."""
-    actor, application = _begin("post", application, by, version)
-    number = _validated(validate_s10, tracking_number, field="tracking_number")
+def hand_over(
+    *,
+    application: Application,
+    by: Any,
+    recipient_name: str,
+    recipient_id_number: str,
+    by_proxy: bool = False,
+    proxy_authorisation: str = "",
+    version: int | None = None,
+) -> Delivery:
+    """窗口出件 against the recipient's ID: the applicant (or their 经办人), or 代领 with a 委托书."""
+    actor, application = _begin("hand_over", application, by, version)
+    name, number, proxy_note = recipient(
+        application, recipient_name, recipient_id_number, by_proxy, proxy_authorisation
+    )
     at = _now()
+    delivery = _handed_over(application, actor, at, name, number, by_proxy, proxy_note)
+    documents.issue(application, NoticeKind.SERVICE, by=actor, at=at, recipient=name, method="窗口领取")
+    return delivery
+
+
+def tracking(tracking_number: str) -> str:
+    return _validated(validate_s10, tracking_number, field="tracking_number")
+
+
+def _posted(application: Application, actor: Actor, at: datetime, number: str) -> Delivery:
     delivery, _ = Delivery.objects.update_or_create(
         application=application,
         defaults={
@@ -1400,6 +1476,15 @@ def post(*, application: Application, by: Any, tracking_number: str, version: in
         },
     )
     _move(application, "post", actor, at=at, note=f"已邮寄，邮件号{number}", data={"tracking_number": number})
+    return delivery
+
+
+@transaction.atomic
+def post(*, application: Application, by: Any, tracking_number: str, version: int | None = None) -> Delivery:
+    """邮寄出件 with the EMS 邮件号 (UPU S10, check digit verified); the applicant is told by SMS."""
+    actor, application = _begin("post", application, by, version)
+    number = tracking(tracking_number)
+    delivery = _posted(application, actor, _now(), number)
     transaction.on_commit(lambda: _text_posted(application.pk))
     return delivery
 
@@ -1410,6 +1495,27 @@ def _text_posted(application_id: int) -> None:
     notify.posted(application_id)
 
 
+def received_when(sent_on: datetime | None, received_on: datetime | None, at: datetime) -> datetime:
+    when = received_on or at
+    if sent_on and when < sent_on:
+        raise InvalidInput("签收时间不能早于寄出时间", field="received_on")
+    if when > at:
+        raise InvalidInput("签收时间不能晚于现在", field="received_on")
+    return when
+
+
+def _received(application: Application, actor: Actor, at: datetime, when: datetime) -> Delivery:
+    delivery = application.delivery
+    delivery.received_on = when
+    delivery.save(update_fields=["received_on"])
+    application.delivered_at = application.closed_at = when
+    _move(
+        application, "confirm_receipt", actor, at=at, note="邮件已签收", update=["delivered_at", "closed_at"]
+    )
+    domain_events.publish("application_delivered", application_id=application.pk)
+    return delivery
+
+
 @transaction.atomic
 def confirm_receipt(
     *, application: Application, by: Any, received_on: datetime | None = None, version: int | None = None
@@ -1417,18 +1523,8 @@ def confirm_receipt(
     """邮件签收: the post says it was received; that is the 出件."""
     actor, application = _begin("confirm_receipt", application, by, version)
     at = _now()
-    when = received_on or at
-    delivery = application.delivery
-    if delivery.sent_on and when < delivery.sent_on:
-        raise InvalidInput("签收时间不能早于寄出时间", field="received_on")
-    if when > at:
-        raise InvalidInput("签收时间不能晚于现在", field="received_on")
-    delivery.received_on = when
-    delivery.save(update_fields=["received_on"])
-    application.delivered_at = application.closed_at = when
-    _move(
-        application, "confirm_receipt", actor, at=at, note="邮件已签收", update=["delivered_at", "closed_at"]
-    )
+    when = received_when(application.delivery.sent_on, received_on, at)
+    delivery = _received(application, actor, at, when)
     documents.issue(
         application,
         NoticeKind.SERVICE,
@@ -1438,7 +1534,6 @@ def confirm_receipt(
         method="邮寄送达",
         tracking_number=delivery.tracking_number,
     )
-    domain_events.publish("application_delivered", application_id=application.pk)
     return delivery
 
 

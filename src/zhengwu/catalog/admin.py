@@ -186,8 +186,8 @@ class BundleItemInline(admin.TabularInline[BundleItem, Bundle]):
     formset = BundleItemFormSet
     extra = 0
     min_num = 2
-    autocomplete_fields = ["item"]
-    fields = ["order", "item"]
+    autocomplete_fields = ["item", "after"]
+    fields = ["order", "item", "after"]
 
 
 def _days(value: Any) -> str:
@@ -210,7 +210,7 @@ class BundleAdmin(admin.ModelAdmin[Bundle]):
     list_select_related = ["life_event", "lead_department"]
     search_fields = ["name", "description"]
     autocomplete_fields = ["life_event", "lead_department"]
-    readonly_fields = ["status", "savings", "created_at", "updated_at"]
+    readonly_fields = ["status", "savings", "definition_problems", "created_at", "updated_at"]
     inlines = [BundleItemInline]
     actions = ["publish_bundles"]
     fields = [
@@ -220,8 +220,10 @@ class BundleAdmin(admin.ModelAdmin[Bundle]):
         "description",
         ("promised_limit_days", "trips"),
         "process_steps",
+        "on_refusal",
         "status",
         "savings",
+        "definition_problems",
         ("created_at", "updated_at"),
     ]
 
@@ -247,6 +249,17 @@ class BundleAdmin(admin.ModelAdmin[Bundle]):
             "<tbody>{}</tbody></table>"
             '<p class="help">时限为各事项法定办结时限之和与一件事承诺办结时限之比；材料按去重后计。</p>',
             rows,
+        )
+
+    @admin.display(description="定义问题（发布和申请前须解决）")
+    def definition_problems(self, obj: Bundle) -> SafeString | str:
+        if obj.pk is None:
+            return "保存后检查"
+        problems = selectors.bundle_definition_errors(obj)
+        if not problems:
+            return "无：各事项申请表字段可合并，前置顺序有效"
+        return format_html(
+            '<ul class="errorlist">{}</ul>', format_html_join("", "<li>{}</li>", ((p,) for p in problems))
         )
 
     def save_related(

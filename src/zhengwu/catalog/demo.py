@@ -33,6 +33,7 @@ from .models import (
     Material,
     MaterialKind,
     OnlineDepth,
+    OnRefusal,
     ServiceItem,
     ServiceObject,
     VersionStatus,
@@ -285,6 +286,8 @@ class BundleSpec:
     steps: tuple[str, ...]
     description: str
     status: str = VersionStatus.PUBLISHED
+    after: tuple[tuple[str, str], ...] = ()  # (item, the 前置事项 it waits for)
+    on_refusal: str = OnRefusal.TRIM
 
 
 PERSON = (ServiceObject.PERSON,)
@@ -746,7 +749,7 @@ ITEMS: list[ItemSpec] = [
     ItemSpec(
         key="birth_cert", name="出生医学证明首次签发", department="health", item_type=PUB,
         objects=PERSON, events=("出生",), legal="1", promised="0",
-        case_type=NOW, trips=1, online_depth=OFFLINE,
+        case_type=NOW, trips=1, online_depth=PREVIEW,
         conditions="在本市助产机构内出生的新生儿，由其父母或监护人申请。",
         legal_basis="《中华人民共和国母婴保健法》第二十三条；《出生医学证明管理办法》。",
         steps=("申请", "信息核对", "签发"),
@@ -794,7 +797,7 @@ ITEMS: list[ItemSpec] = [
     ItemSpec(
         key="vaccination_card", name="预防接种证办理", department="health", item_type=PUB,
         objects=PERSON, events=("出生",), legal="1", promised="0",
-        case_type=NOW, trips=1, online_depth=OFFLINE,
+        case_type=NOW, trips=1, online_depth=PREVIEW,
         conditions="新生儿出生后一个月内，由监护人到居住地接种单位办理。",
         legal_basis="《中华人民共和国疫苗管理法》第四十七条。",
         steps=S_NOW,
@@ -1373,6 +1376,8 @@ BUNDLES: list[BundleSpec] = [
         name="企业开办", event=(E, "开办"), lead="market",
         items=("company_setup", "seal", "new_taxpayer", "invoice", "si_unit", "fund_unit", "medical_unit"),
         promised="0.5", trips=0,
+        after=(("seal", "company_setup"), ("new_taxpayer", "company_setup"), ("invoice", "new_taxpayer")),
+        on_refusal=OnRefusal.STOP,
         steps=("一表填报", "一窗受理", "并联办理", "一次发放"),
         description="营业执照、印章、发票、社保和公积金登记一表申请，0.5个工作日办结，印章和税务Ukey免费发放。",
     ),
@@ -1423,6 +1428,7 @@ BUNDLES: list[BundleSpec] = [
         items=("birth_cert", "hukou_birth", "resident_medical", "ss_card", "vaccination_card"),
         promised="1", trips=1,
         steps=("医院一窗申请", "并联办理", "统一邮寄"),
+        after=(("hukou_birth", "birth_cert"), ("ss_card", "hukou_birth")),
         description="出生医学证明、落户、医保参保、社保卡、预防接种证在助产机构一次办。",
     ),
     BundleSpec(
@@ -1629,11 +1635,14 @@ def load_demo_catalog(*, departments: dict[str, Department]) -> None:
                 "promised_limit_days": Decimal(spec_b.promised),
                 "trips": spec_b.trips,
                 "process_steps": list(spec_b.steps),
+                "on_refusal": spec_b.on_refusal,
                 "status": spec_b.status,
             },
         )
+        waits = dict(spec_b.after)
         for order, key in enumerate(spec_b.items, start=1):
-            _sync(BundleItem, {"bundle": bundle, "item": items[key]}, {"order": order})
+            after = items[waits[key]] if key in waits else None
+            _sync(BundleItem, {"bundle": bundle, "item": items[key]}, {"order": order, "after": after})
         bundle.bundle_items.exclude(item__in=[items[k] for k in spec_b.items]).delete()
 
 

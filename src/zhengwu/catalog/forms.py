@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 
 from zhengwu.core.errors import DomainError
 
-from . import excel, services
-from .models import Bundle, ServiceItem
+from . import excel, selectors, services
+from .models import Bundle, BundleItem, ServiceItem
 
 
 class ExcelImportForm(forms.Form):
@@ -144,6 +144,18 @@ class BundleItemFormSet(forms.BaseInlineFormSet):
             if item := form.cleaned_data.get("item"):
                 items.append(item)
         problems = services.bundle_items_errors(items)
+        links = [
+            BundleItem(
+                item=form.cleaned_data["item"],
+                after=form.cleaned_data.get("after"),
+                order=form.cleaned_data.get("order") or 0,
+            )
+            for form in self.forms
+            if getattr(form, "cleaned_data", None)
+            and not form.cleaned_data.get("DELETE")
+            and form.cleaned_data.get("item")
+        ]
+        problems += selectors.bundle_order_errors(links)
         limit = getattr(self.instance, "promised_limit_days", None)
         if isinstance(limit, Decimal):
             problems += services.bundle_limit_errors(limit, items)

@@ -237,6 +237,13 @@ class ItemMaterial(models.Model):
         return f"{self.item} · {self.material}"
 
 
+class OnRefusal(models.TextChoices):
+    """What a bundle application does when one of its items is refused (不予许可)."""
+
+    TRIM = "trim", "其余事项继续办理（依赖被拒事项的一并终止）"
+    STOP = "stop", "整件终止（未决定的事项一并终止）"
+
+
 class Bundle(TimeStampedModel):
     """一件事 — several items around one life event, behind one form, one material set, one
     window and one delivery. Its savings are computed from its items, never typed."""
@@ -255,6 +262,9 @@ class Bundle(TimeStampedModel):
     promised_limit_days = models.DecimalField("承诺办结时限（工作日）", **LIMIT_FIELD)  # type: ignore[arg-type]
     trips = models.PositiveSmallIntegerField("到办事现场次数", default=1)
     process_steps = models.JSONField("办理流程", default=list)
+    on_refusal = models.CharField(
+        "事项不予许可时", max_length=10, choices=OnRefusal.choices, default=OnRefusal.TRIM
+    )
     status = models.CharField(
         "状态", max_length=10, choices=VersionStatus.choices, default=VersionStatus.DRAFT
     )
@@ -285,6 +295,15 @@ class BundleItem(models.Model):
     )
     item = models.ForeignKey(ServiceItem, verbose_name="事项", on_delete=models.PROTECT, related_name="+")
     order = models.PositiveSmallIntegerField("排序", default=0)
+    after = models.ForeignKey(
+        ServiceItem,
+        verbose_name="前置事项",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="须待该事项办结后才开始办理（其办理时限暂停计算），如刻章须待营业执照",
+    )
 
     class Meta:
         verbose_name = "一件事包含的事项"

@@ -15,6 +15,7 @@ Bundles (一件事)
     ``bundle_materials(bundle)``      一套材料: the de-duplicated material set, the items' forms
                                       replaced by one merged 《{name}联办申请表》 (一表申请)
     ``bundle_form_fields(bundle)``    the merged form: the items' fields, de-duplicated by name
+    ``bundle_definition_errors(bundle)`` conflicting field definitions, a broken 前置事项 order
     ``bundle_savings(bundle)``        time / materials / trips / steps: items' sum vs bundle
     ``savings_overview(bundles)``     the same summed over many bundles
 
@@ -211,8 +212,11 @@ def bundle_materials(bundle: Bundle) -> list[BundleMaterial]:
 
 
 def bundle_form_fields(bundle: Bundle) -> list[dict[str, Any]]:
-    """The merged application form: the items' ``form_fields`` in item order, each ``name``
-    once (the first item's label wins); each field lists the items that ask for it."""
+    """The merged application form (一表申请): the items' ``form_fields`` in item order, each
+    ``name`` — the field's meaning — once, so an answer is given once and handed to every item
+    that asks for it; each field lists the items that ask for it. Where two items define the same
+    name differently the first definition is shown here, and ``bundle_form_conflicts`` names the
+    clash: such a bundle cannot be published or applied for until the catalogue is fixed."""
     merged: dict[str, dict[str, Any]] = {}
     for item in bundle_items(bundle):
         for form_field in item.form_fields:
@@ -223,6 +227,52 @@ def bundle_form_fields(bundle: Bundle) -> list[dict[str, Any]]:
                 merged[name] = {**form_field, "items": []}
             merged[name]["items"].append(item.name)
     return list(merged.values())
+
+
+def bundle_form_conflicts(bundle: Bundle) -> list[str]:
+    """The fields two items of the bundle define differently (the same name with another label,
+    type or rule): merging them would hand one answer to a question asked differently."""
+    first: dict[str, tuple[str, dict[str, Any]]] = {}
+    problems = []
+    for item in bundle_items(bundle):
+        for form_field in item.form_fields:
+            name = form_field.get("name")
+            if not name:
+                continue
+            if name not in first:
+                first[name] = (item.name, form_field)
+                continue
+            other_item, other = first[name]
+            if other != form_field:
+                problems.append(
+                    f"申请表字段“{name}”定义冲突：事项「{other_item}」为“{other.get('label', '')}”，"
+                    f"事项「{item.name}」为“{form_field.get('label', '')}”"
+                    + ("" if other.get("label") != form_field.get("label") else "（规则不同）")
+                )
+    return problems
+
+
+def bundle_order_errors(links: Sequence[BundleItem]) -> list[str]:
+    """前置事项 rules: the item waited for is in the bundle, comes earlier, and is not itself."""
+    order = {link.item_id: (link.order, link.item) for link in links}
+    problems = []
+    for link in links:
+        if link.after_id is None:
+            continue
+        name = link.item.name
+        if link.after_id == link.item_id:
+            problems.append(f"事项「{name}」不能以自身为前置事项")
+        elif link.after_id not in order:
+            problems.append(f"事项「{name}」的前置事项不在本一件事中")
+        elif order[link.after_id][0] >= link.order:
+            problems.append(f"事项「{name}」的前置事项「{order[link.after_id][1].name}」应排在它之前")
+    return problems
+
+
+def bundle_definition_errors(bundle: Bundle) -> list[str]:
+    """Everything that stops a bundle being applied for: conflicting form fields, a broken order."""
+    _load([bundle])
+    return bundle_form_conflicts(bundle) + bundle_order_errors(list(bundle.bundle_items.all()))
 
 
 ONE_TENTH = Decimal("0.1")

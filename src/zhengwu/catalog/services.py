@@ -36,6 +36,7 @@ from zhengwu.core import audit
 from zhengwu.core.errors import Conflict, DomainError, InvalidInput
 from zhengwu.org.models import Department, Level
 
+from . import selectors
 from .models import (
     Bundle,
     BundleItem,
@@ -46,6 +47,7 @@ from .models import (
     Material,
     MaterialKind,
     OnlineDepth,
+    OnRefusal,
     ServiceItem,
     ServiceObject,
     VersionStatus,
@@ -811,6 +813,8 @@ def publish_item(*, item: ServiceItem, by: Actor) -> ServiceItem:
             else:
                 link.item = locked
                 link.save(update_fields=["item"])
+        BundleItem.objects.filter(after=old).update(after=locked)  # 前置事项 follows the new version
+        for link in BundleItem.objects.filter(item=locked).select_related("bundle"):
             audit.record(
                 actor=by,
                 action="修改一件事",
@@ -909,6 +913,7 @@ def _bundle_snapshot(bundle: Bundle) -> dict[str, Any]:
         "promised_limit_days": f"{bundle.promised_limit_days:.2f}",
         "trips": bundle.trips,
         "process_steps": list(bundle.process_steps),
+        "on_refusal": bundle.on_refusal,
         "status": bundle.status,
         "items": [
             [bi.item.implementation_code, bi.item.version]
@@ -928,10 +933,13 @@ def create_bundle(
     trips: int,
     process_steps: Sequence[str],
     description: str = "",
+    after: Mapping[ServiceItem, ServiceItem] | None = None,
+    on_refusal: str = OnRefusal.TRIM,
     by: Actor,
 ) -> Bundle:
     """一件事 (draft) packaging ``items`` in the given order; its savings are computed by
-    ``selectors.bundle_savings``, never stored."""
+    ``selectors.bundle_savings``, never stored. ``after`` maps an item to the 前置事项 it waits
+    for; ``on_refusal`` says what an application does when one item is refused."""
     if not isinstance(life_event, LifeEvent):
         raise InvalidInput("请选择人生事件", field="life_event")
     if not isinstance(lead_department, Department):
@@ -948,8 +956,18 @@ def create_bundle(
         limit = to_decimal(promised_limit_days, "承诺办结时限")
     except InvalidInput as exc:
         raise InvalidInput(exc.message, field="promised_limit_days") from None
+    if on_refusal not in OnRefusal.values:
+        raise InvalidInput("事项不予许可时的处理应为“其余事项继续办理”或“整件终止”", field="on_refusal")
     name = name.strip()
     steps = [s.strip() for s in process_steps]
+    distinct = list({item.pk: item for item in items}.values())
+    links = [
+        BundleItem(item=item, order=order, after=(after or {}).get(item))
+        for order, item in enumerate(distinct, start=1)
+    ]
+    order_problems = selectors.bundle_order_errors(links)
+    if order_problems:
+        raise InvalidInput(order_problems[0], field="after")
     raise_if_errors(
         bundle_rule_errors(
             name=name,
@@ -969,12 +987,12 @@ def create_bundle(
             promised_limit_days=limit,
             trips=trips,
             process_steps=steps,
+            on_refusal=on_refusal,
             status=VersionStatus.DRAFT,
         )
-    distinct = list({item.pk: item for item in items}.values())
-    BundleItem.objects.bulk_create(
-        BundleItem(bundle=bundle, item=item, order=order) for order, item in enumerate(distinct, start=1)
-    )
+    for link in links:
+        link.bundle = bundle
+    BundleItem.objects.bulk_create(links)
     audit.record(
         actor=by,
         action="新建一件事",
@@ -1002,6 +1020,8 @@ def publish_bundle(*, bundle: Bundle, by: Actor) -> Bundle:
                 "items",
                 f"事项「{link.item.name}」第{link.item.version}版{link.item.get_status_display()}，发布一件事前请先发布该事项",
             )
+    for message in selectors.bundle_definition_errors(locked):
+        _add(errors, "items", message)
     raise_if_errors(errors)
     before = locked.status
     locked.status = VersionStatus.PUBLISHED
