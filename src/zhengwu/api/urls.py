@@ -16,4 +16,6 @@ urlpatterns = [
     path("", include("zhengwu.triage.api")),
     path("", include("zhengwu.appeals.api")),
     path("", include("zhengwu.applications.api")),
+    path("", include("zhengwu.applications.proxy_api")),
+    path("", include("zhengwu.hall.api")),
 ]
