@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -240,3 +242,19 @@ def test_anonymous_and_forged_credentials_are_401(office):
     forged.cookies["sessionid"] = "forgedsessionforgedsession000000"
     assert forged.get(f"{LIST}{number}/").status_code == 401
     assert ProxyRequest.objects.get(number=number).state == "waiting"
+
+
+def test_the_list_queries_do_not_grow_with_rows(office, agent):
+    clerk = as_user(office.clerk)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            body(clerk.get(LIST))
+        return len(queries)
+
+    body(as_user(agent).post(f"{LIST}{body(register(clerk, office), 201)['number']}/take/"))
+    one = count()
+    for _ in range(4):
+        number = body(register(clerk, office), 201)["number"]
+        body(as_user(agent).post(f"{LIST}{number}/take/"))
+    assert count() == one

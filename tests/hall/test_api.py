@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from tests.catalog.factories import ServiceItemFactory
@@ -338,3 +340,21 @@ def test_recall_skip_transfer_and_another_windows_number(desk):
     assert moved["number"] == "A001" and moved["window_kind"] == "delivery" and moved["id"] != first["id"]
     assert QueueTicket.objects.get(pk=first["id"]).state == "transferred"
     assert clerk.post("/api/queue/tickets/999999/skip/").status_code == 404
+
+
+def test_list_queries_do_not_grow_with_rows(desk):
+    clerk = as_user(desk.clerk)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            body(clerk.get("/api/hall/appointments/", {"day": "2026-06-10"}))
+        return len(queries)
+
+    body(
+        book(clerk, desk.slot(TODAY, 13, 30), desk.item, contact_name="甲", contact_phone="13700000001"), 201
+    )
+    one = count()
+    for n, hour in enumerate((14, 14, 15, 15), start=2):
+        phone = f"1370000000{n}"
+        body(book(clerk, desk.slot(TODAY, hour), desk.item, contact_name="乙", contact_phone=phone), 201)
+    assert count() == one
