@@ -12,6 +12,9 @@ urlpatterns = [
     ),
     path("", include("zhengwu.org.api")),
     path("", include("zhengwu.calendar.api")),
+    # 一件事办件 and realised savings first: /api/bundles/realised-savings/ would otherwise be taken by
+    # the catalogue router's /api/bundles/{pk}/.
+    path("", include("zhengwu.applications.bundle_api")),
     path("", include("zhengwu.catalog.api")),
     path("", include("zhengwu.triage.api")),
     path("", include("zhengwu.appeals.api")),
