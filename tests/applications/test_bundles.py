@@ -31,7 +31,7 @@ from zhengwu.applications.models import (
 from zhengwu.applications.workflow import ApplicationState
 from zhengwu.catalog import selectors as catalog
 from zhengwu.catalog.models import Bundle, BundleItem, CaseType, OnlineDepth, OnRefusal
-from zhengwu.core.errors import Conflict, InvalidInput, NotAllowed
+from zhengwu.core.errors import Conflict, DomainError, InvalidInput, NotAllowed
 
 S = ApplicationState
 B = BundleState
@@ -475,3 +475,21 @@ def test_realised_savings_count_what_happened_against_the_items_done_separately(
     later = timezone.localdate() + timezone.timedelta(days=30)
     assert realised_savings(birth.bundle, start=later).bundle_count == 0
     assert realised_savings(None, end=timezone.localdate()).bundle_count == 1
+
+
+def test_a_bundle_with_conflicting_fields_is_not_published_and_the_admin_is_told(
+    birth: Birth, admin_client
+) -> None:
+    from django.urls import reverse
+
+    from zhengwu.catalog import services as catalog_services
+    from zhengwu.catalog.models import VersionStatus
+
+    birth.medical.form_fields = [{"name": "newborn_name", "label": "参保人姓名"}]
+    birth.medical.save()
+    Bundle.objects.filter(pk=birth.bundle.pk).update(status=VersionStatus.DRAFT)
+    with pytest.raises(DomainError, match="定义冲突"):
+        catalog_services.publish_bundle(bundle=Bundle.objects.get(pk=birth.bundle.pk), by=birth.clerk)
+    assert Bundle.objects.get(pk=birth.bundle.pk).status == VersionStatus.DRAFT
+    page = admin_client.get(reverse("admin:catalog_bundle_change", args=[birth.bundle.pk])).content.decode()
+    assert "申请表字段“newborn_name”定义冲突" in page

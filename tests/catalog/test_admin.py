@@ -128,6 +128,7 @@ def test_bundle_inline_needs_two_items(admin_client):
         "promised_limit_days": "5",
         "trips": 1,
         "process_steps": '["一窗受理"]',
+        "on_refusal": "trim",
         "bundle_items-TOTAL_FORMS": 2,
         "bundle_items-INITIAL_FORMS": 2,
         "bundle_items-MIN_NUM_FORMS": 2,
@@ -146,6 +147,13 @@ def test_bundle_inline_needs_two_items(admin_client):
     assert "一件事至少包含两个事项" in page
     assert bundle.bundle_items.count() == 2
     del data["bundle_items-1-DELETE"]
+    # 前置事项 must come earlier in the bundle: the first item cannot wait for the second.
+    data["bundle_items-0-after"] = second.item_id
+    page = admin_client.post(url, data).content.decode()
+    assert "的前置事项" in page and "应排在它之前" in page
+    data["bundle_items-0-after"] = ""
+    data["bundle_items-1-after"] = first.item_id
     response = admin_client.post(url, data)
     assert response.status_code == 302
+    assert bundle.bundle_items.get(pk=second.pk).after_id == first.item_id
     assert AuditEvent.objects.filter(action="修改一件事", object_id=str(bundle.pk)).exists()
