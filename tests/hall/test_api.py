@@ -206,6 +206,7 @@ def test_online_number_kiosk_check_in_and_the_window_serves_it(desk):
         citizen.post("/api/queue/online/", {"hall": desk.hall.pk, "window_kind": COMPREHENSIVE}), 201
     )
     assert online["number"] == "W001" and online["checked_in_at"] is None and online["estimated_call_at"]
+    assert online["ahead"] == 0
     twice = body(
         citizen.post("/api/queue/online/", {"hall": desk.hall.pk, "window_kind": COMPREHENSIVE}), 409
     )

@@ -640,8 +640,9 @@ def _ticket_response(ticket: QueueTicket, status_code: int = 200) -> Response:
     ticket = QueueTicket.objects.select_related("hall", "item", "window").get(pk=ticket.pk)
     data = dict(TicketSerializer(ticket).data)
     if ticket.state == TicketState.WAITING:
+        # an online number not yet checked in: everyone of its business waiting now, as its estimate
         data["ahead"] = (
-            queue.waiting_ahead(ticket.hall, ticket.window_kind, ticket.day)
+            queue.waiting_ahead(ticket.hall, ticket.window_kind, ticket.day) - 1
             if ticket.checked_in_at is None
             else _ahead(ticket)
         )
