@@ -15,8 +15,9 @@ from zhengwu.accounts.roles import ROLE_BY_CODE
 from zhengwu.appeals.demo import load_demo_category_departments, publish_demo_services
 from zhengwu.appeals.knowledge import load_demo_knowledge
 from zhengwu.applications.demo import APPLICANT_LOGINS, load_demo_applications
+from zhengwu.applications.proxy_demo import AGENT_LOGINS, load_demo_proxy_requests
 from zhengwu.catalog import demo as catalog_demo
-from zhengwu.hall.demo import load_demo_appointments
+from zhengwu.hall.demo import load_demo_appointments, load_demo_queue
 from zhengwu.org import demo as org_demo
 from zhengwu.triage import demo as triage_demo
 
@@ -41,7 +42,9 @@ class Command(BaseCommand):
         triage_demo.load_demo_dispatch_rules()
         triage_demo.load_demo_hot_issues()  # planted repeated matters, then the 30-day snapshot
         load_demo_applications()  # 办件 in every state, made step by step in the past
+        load_demo_proxy_requests()  # 帮办代办 requests in every stage, over the demo's agents
         load_demo_appointments()  # a plan for the hall, its slots and a few bookings
+        load_demo_queue()  # the hall's numbers over the past working days, and today's so far
         if options["quiet_logins"]:
             return
         self.stdout.write(
@@ -49,5 +52,5 @@ class Command(BaseCommand):
         )
         for demo in users:
             self.stdout.write(f"  {demo.username:<11} {demo.name}  {ROLE_BY_CODE[demo.role].name}")
-        for username, name, what in APPLICANT_LOGINS:
+        for username, name, what in (*APPLICANT_LOGINS, *AGENT_LOGINS):
             self.stdout.write(f"  {username:<11} {name}  {what}")
