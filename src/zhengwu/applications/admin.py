@@ -19,11 +19,13 @@ from django.http import HttpRequest
 from zhengwu.casework.admin import ReadOnlyMixin
 from zhengwu.core.validators import mask_id_number, mask_phone
 
-from . import selectors, services
+from . import bundle_selectors, bundles, selectors, services
 from .models import (
     Application,
     ApplicationEvent,
     ApplicationMaterial,
+    BundleApplication,
+    BundleEvent,
     ClockPause,
     Delivery,
     MaterialFile,
@@ -283,6 +285,107 @@ class ApplicationEventAdmin(ReadOnlyAdmin):
     list_filter = ["action", "public"]
     search_fields = ["=application__number", "note"]
     list_select_related = ["application"]
+
+
+# ---------------------------------------------------------------------------------------------
+# 一件事办件: read only, like the applications; rows follow ``bundle_selectors.visible_bundles``
+# ---------------------------------------------------------------------------------------------
+
+
+class VisibleBundlesAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Rows of bundle applications the user may see (through ``bundle_path``), none changed here."""
+
+    bundle_path = "bundle_application"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        qs = super().get_queryset(request)
+        if selectors.sees_all(request.user):
+            return qs
+        visible = bundle_selectors.visible_bundles(request.user).values("pk")
+        return qs.filter(**{f"{self.bundle_path}__in" if self.bundle_path else "pk__in": visible})
+
+
+class ChildInline(ReadOnlyInline):
+    model = Application
+    fk_name = "bundle_application"
+    verbose_name = "子办件"
+    verbose_name_plural = "子办件（各事项）"
+    fields = ("number", "item", "department", "state", "waits_for", "due_at", "completed_at", "paused_since")
+    readonly_fields = fields
+
+
+class BundleNoticeInline(ReadOnlyInline):
+    model = Notice
+    fk_name = "bundle_application"
+    fields = ("kind", "number", "issued_at", "issued_by")
+    readonly_fields = fields
+
+
+class BundleEventInline(ReadOnlyInline):
+    model = BundleEvent
+    fields = ("seq", "at", "actor_label", "action", "from_state", "to_state", "note", "hash")
+    readonly_fields = fields
+
+
+@admin.register(BundleApplication)
+class BundleApplicationAdmin(VisibleBundlesAdmin):
+    """View only: a bundle application changes only through ``bundles``, step by step in its
+    chained history."""
+
+    bundle_path = ""
+    list_display = [
+        "number",
+        "bundle",
+        "applicant_name",
+        "masked_applicant_code",
+        "channel",
+        "state",
+        "submitted_at",
+        "due_at",
+    ]
+    list_filter = ["state", "channel", "applicant_kind", "bundle"]
+    search_fields = ["=number", "applicant_name", "=applicant_code"]
+    list_select_related = ["bundle"]
+    date_hierarchy = "submitted_at"
+    readonly_fields = ("masked_applicant_code", "masked_contact_phone", "masked_postal_phone")
+    inlines = [ChildInline, BundleNoticeInline, BundleEventInline]
+    actions = ["check_history"]
+
+    def get_exclude(self, request: HttpRequest, obj: Any = None) -> Any:
+        # The merged form's answers carry the applicant's (and the newborn's) personal data.
+        return [*HIDDEN_FIELDS, *PERSONAL_FIELDS, "form_data"]
+
+    @admin.display(description="申请人证件号码")
+    def masked_applicant_code(self, obj: BundleApplication) -> str:
+        return mask_id_number(obj.applicant_code)
+
+    @admin.display(description="联系电话")
+    def masked_contact_phone(self, obj: BundleApplication) -> str:
+        return mask_phone(obj.contact_phone)
+
+    @admin.display(description="收件人电话")
+    def masked_postal_phone(self, obj: BundleApplication) -> str:
+        return mask_phone(obj.postal_phone)
+
+    @admin.action(description="核验所选一件事办件的轨迹链（是否被篡改）")
+    def check_history(self, request: HttpRequest, queryset: QuerySet[BundleApplication]) -> None:
+        broken = []
+        for parent in queryset:
+            problem = bundles.CHAIN.check(parent)
+            if problem is not None:
+                broken.append(f"{parent.number}：{problem}")
+        if broken:
+            messages.error(request, "轨迹链核验未通过：" + "；".join(broken))
+        else:
+            messages.success(request, f"已核验 {queryset.count()} 件一件事办件，轨迹链完整")
+
+
+@admin.register(BundleEvent)
+class BundleEventAdmin(VisibleBundlesAdmin):
+    list_display = ["bundle_application", "seq", "at", "actor_label", "action", "to_state"]
+    list_filter = ["action"]
+    search_fields = ["=bundle_application__number", "note"]
+    list_select_related = ["bundle_application"]
 
 
 class WindowAuthorisationForm(forms.ModelForm[WindowAuthorisation]):

@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from . import bundle_views
 from . import intake_views as views
 
 urlpatterns = [
@@ -11,4 +12,6 @@ urlpatterns = [
     path("items/", views.item_search, name="intake_items"),
     path("done/<str:number>/", views.done, name="intake_done"),
     path("done/<str:number>/decide/", views.decide, name="intake_decide"),
+    path("bundle/<int:bundle_id>/", bundle_views.bundle_intake, name="intake_bundle"),
+    path("bundle/done/<str:number>/", bundle_views.bundle_intake_done, name="intake_bundle_done"),
 ]

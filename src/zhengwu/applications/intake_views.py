@@ -25,16 +25,17 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from zhengwu.accounts.models import Citizen, Enterprise
-from zhengwu.catalog.models import ServiceItem
+from zhengwu.catalog.models import Bundle, ServiceItem
 from zhengwu.catalog.selectors import published_items, search_items
 from zhengwu.core.errors import DomainError
 from zhengwu.core.validators import validate_uscc
 from zhengwu.org.models import Department
 from zhengwu.web.htmx import is_htmx
 
-from . import services
+from . import bundle_views, services
 from .intake_forms import (
     OUTCOMES,
     Checklist,
@@ -134,6 +135,13 @@ def _item(value: Any) -> ServiceItem | None:
     return published_items().filter(pk=int(text)).first()
 
 
+def _bundle(value: Any) -> Bundle | None:
+    text = str(value or "")
+    if not text.isdigit():
+        return None
+    return bundle_views.published_bundles().filter(pk=int(text)).first()
+
+
 def _uses(item: ServiceItem) -> list[Any]:
     return list(item.item_materials.select_related("material").order_by("order", "id"))
 
@@ -151,6 +159,7 @@ def _item_context(request: HttpRequest, code: str) -> dict[str, Any]:
     department = request.GET.get("department", "").strip()
     items, more = _items(q, department)
     return {
+        "bundles": bundle_views.search_bundles(q),
         "q": q,
         "department_id": department,
         "departments": Department.objects.filter(is_active=True).order_by("name"),
@@ -294,6 +303,7 @@ def register(request: HttpRequest) -> HttpResponse:
     """登记新申请人, then on with the screen for them."""
     form = RegisterForm(request.POST)
     item = _item(request.POST.get("item"))
+    bundle = _bundle(request.POST.get("bundle"))
     applicant: Citizen | Enterprise | None = None
     status = 400
     if form.is_valid():
@@ -313,6 +323,10 @@ def register(request: HttpRequest) -> HttpResponse:
             status = exc.status
     if applicant is not None:
         code = applicant_code(applicant)
+        if bundle is not None:  # registered from a 一件事's intake: back there
+            messages.success(request, f"已登记申请人 {applicant.name}")
+            url = bundle_views.bundle_intake_url(bundle, code)
+            return HttpResponseClientRedirect(url) if is_htmx(request) else redirect(url)
         if not is_htmx(request):
             messages.success(request, f"已登记申请人 {applicant.name}")
             return redirect(_intake_url(code, item))
@@ -331,10 +345,13 @@ def register(request: HttpRequest) -> HttpResponse:
         context = {
             **lookup.context(form),
             "item": item,
+            "bundle": bundle,
             "continue_url": _intake_url(lookup.code, item),
             "partial": True,
         }
         return render(request, "applications/intake_applicant.html", context, status=status)
+    if bundle is not None:
+        return bundle_views.intake_page(request, bundle, lookup, register=form, status=status)
     return _render(request, lookup=lookup, item=item, register=form, status=status)
 
 

@@ -3,9 +3,18 @@ list and its exports, and an application's page, actions and downloads."""
 
 from django.urls import path
 
-from . import views
+from . import bundle_views, views
 
 urlpatterns = [
+    path("bundles/", bundle_views.bundle_list, name="bundle_list"),
+    path("bundles/export.xlsx", bundle_views.bundle_export, name="bundle_export"),
+    path("bundles/<str:number>/", bundle_views.bundle_detail, name="bundle_detail"),
+    path("bundles/<str:number>/act/<str:action>/", bundle_views.bundle_act, name="bundle_act"),
+    path(
+        "bundles/<str:number>/notices/<str:notice_number>.pdf",
+        bundle_views.bundle_notice,
+        name="bundle_notice",
+    ),
     path("window/", views.window_queue, name="window_queue"),
     path("review/", views.review_queue, name="review_queue"),
     path("delivery/", views.delivery_queue, name="delivery_queue"),

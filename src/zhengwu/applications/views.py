@@ -32,7 +32,7 @@ from zhengwu.core.validators import mask_id_number, mask_phone
 from zhengwu.org.models import Department
 from zhengwu.web.htmx import is_htmx, render_page
 
-from . import exports, services, worklists
+from . import bundle_views, exports, services, worklists
 from .forms import (
     ApplicationFilterForm,
     CertifyForm,
@@ -56,7 +56,7 @@ from .forms import (
     WithdrawForm,
     show_service_error,
 )
-from .models import Application, Delivery, MaterialFile, MaterialStatus, SpecialKind
+from .models import Application, BundleState, Delivery, MaterialFile, MaterialStatus, SpecialKind
 from .selectors import application_for, sees_all, sees_contact, sees_opinions, visible_to
 from .timeline import steps_of
 from .workflow import P_ACCEPT, P_DELIVER, P_REVIEW, TABLE
@@ -103,6 +103,9 @@ class Queue:
     empty: str
     delivery_columns: bool = False
     deferred_columns: bool = False
+    # 一件事办件 listed above the worklist (taken in, or handed over, as a whole): their states
+    bundle_states: tuple[str, ...] = ()
+    bundle_title: str = ""
 
 
 def _queue(request: HttpRequest, queue: Queue) -> HttpResponse:
@@ -126,6 +129,11 @@ def _queue(request: HttpRequest, queue: Queue) -> HttpResponse:
         "next_key": page.next_key,
         "first_page": page.first,
     }
+    if queue.bundle_states:
+        bundle_qs = worklists.bundle_queue(user, queue.bundle_states)
+        context["bundle_title"] = queue.bundle_title
+        context["bundle_total"] = bundle_qs.count()
+        context["bundle_rows"] = bundle_views.bundle_rows(list(bundle_qs[: worklists.PAGE_SIZE]), lights)
     return render_page(request, "applications/worklist.html", "worklist", context)
 
 
@@ -136,7 +144,14 @@ def _review_worklist(user: User) -> worklists.Worklist:
 
 
 WINDOW = Queue(
-    "窗口待办", "window_queue", P_ACCEPT, worklists.window_queue, "这一栏没有办件。", deferred_columns=True
+    "窗口待办",
+    "window_queue",
+    P_ACCEPT,
+    worklists.window_queue,
+    "这一栏没有办件。",
+    deferred_columns=True,
+    bundle_states=(BundleState.SUBMITTED,),
+    bundle_title="一件事办件 待预审",
 )
 REVIEW = Queue("后台审批", "review_queue", P_REVIEW, _review_worklist, "这一栏没有待审批的办件。")
 DELIVERY = Queue(
@@ -146,6 +161,8 @@ DELIVERY = Queue(
     worklists.delivery_queue,
     "这一栏没有待出件的办件。",
     delivery_columns=True,
+    bundle_states=(BundleState.COMPLETED, BundleState.POSTED),
+    bundle_title="一件事办件 待出件、已寄出",
 )
 
 
@@ -578,6 +595,13 @@ def _detail_context(request: HttpRequest, number: str, bound: Bound | None = Non
         "steps": steps_of(events, opinions=opinions),
         "chain_broken_at": services.CHAIN.check(application),
         "offered": offered,
+        # a child of a 一件事: taken in and handed over with it; maybe waiting for its 前置事项
+        "bundle_parent": application.bundle_application,
+        "waiting_for": (
+            application.waits_for.item.name
+            if services.waiting(application) and application.waits_for is not None
+            else ""
+        ),
     }
 
 

@@ -32,7 +32,7 @@ from zhengwu.casework.paging import Page as Page
 from zhengwu.casework.paging import Sort as Sort
 from zhengwu.casework.paging import keyset as keyset
 
-from .models import Application, ApplicationMaterial, DeliveryMethod, MaterialStatus
+from .models import Application, ApplicationMaterial, BundleApplication, DeliveryMethod, MaterialStatus
 from .selectors import visible_to
 from .workflow import BACK_OFFICE_STATES, DELIVERY_STATES, RUNNING_STATES, ApplicationState
 
@@ -229,7 +229,8 @@ def deferred_due() -> Subquery:
 CLOSED = (S.NOT_ACCEPTED, S.WITHDRAWN, S.ARCHIVED)
 
 WINDOW_TABS: tuple[Tab, ...] = (
-    Tab("submitted", "待预审", Q(state=S.SUBMITTED), "submitted_at"),
+    # A child of a 一件事 is taken in with its bundle application (its own 预审 list), not alone.
+    Tab("submitted", "待预审", Q(state=S.SUBMITTED, bundle_application__isnull=True), "submitted_at"),
     Tab("returned", "退回窗口", Q(state=S.RETURNED), "updated_at"),
     Tab("supplement", "待补正", Q(state=S.SUPPLEMENT), "updated_at"),
     # 容缺 materials not handed in yet; ordered by their earliest deadline, so those past it
@@ -309,8 +310,25 @@ def review_queue(user: Any) -> Worklist:
 
 
 def delivery_queue(user: Any) -> Worklist:
-    """出件窗口: completed (or certified) results to hand over or post, and posts to confirm."""
-    return Worklist(DELIVERY_TABS, visible_to(user).filter(state__in=sorted(DELIVERY_STATES)))
+    """出件窗口: completed (or certified) results to hand over or post, and posts to confirm. The
+    children of a 一件事 are handed over with their bundle application (``bundle_queue``), once."""
+    return Worklist(
+        DELIVERY_TABS,
+        visible_to(user).filter(state__in=sorted(DELIVERY_STATES), bundle_application__isnull=True),
+    )
+
+
+def bundle_queue(user: Any, states: Sequence[str]) -> QuerySet[BundleApplication]:
+    """一件事办件 in ``states`` the user may see, the oldest first, with what a row reads."""
+    from .bundle_selectors import visible_bundles
+
+    return (
+        visible_bundles(user)
+        .filter(state__in=list(states))
+        .select_related("bundle__lead_department")
+        .annotate(n_children=Count("children"))
+        .order_by("submitted_at", "id")
+    )
 
 
 def _sees_all(user: Any) -> bool:
