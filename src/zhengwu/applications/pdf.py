@@ -79,8 +79,9 @@ CELL_LABEL = _style("cell_label", fontSize=12, leading=20, alignment=TA_CENTER)
 
 
 def progress_url(number: str) -> str:
-    """The public progress page of application ``number``: SITE_URL (when the deployment sets
-    one) + /apply/track/<number>/, else the path alone."""
+    """The public progress page of application ``number`` (a 一件事办件's YJ- number opens its own
+    progress there too): SITE_URL (when the deployment sets one) + /apply/track/<number>/, else
+    the path alone."""
     base = (getattr(settings, "SITE_URL", "") or "").rstrip("/")
     return f"{base}/apply/track/{quote(number, safe='')}/"
 
@@ -118,6 +119,48 @@ def _consultation(data: dict[str, Any]) -> list[Flowable]:
     return [_p(f"如有疑问，请拨打咨询电话：{phone}。", BODY)] if phone else []
 
 
+WAITING = "待前置事项办结后起算"
+
+
+def _grid(rows: list[list[Any]], widths: list[float]) -> Table:
+    table = Table(rows, colWidths=widths, repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.8, colors.black),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("TOPPADDING", (0, 0), (-1, -1), 4),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+            ]
+        )
+    )
+    return table
+
+
+def _children(children: list[dict[str, Any]]) -> list[Flowable]:
+    """A 一件事's 受理通知书: every item it is handled as, by which department, and by when — an
+    item that waits for another has no date yet: its time starts when that one is done."""
+    width = PAGE_WIDTH - LEFT - RIGHT
+    rows: list[list[Any]] = [[_p(h, CELL_LABEL) for h in ("序号", "事项", "承办部门", "承诺办结日期")]]
+    for n, child in enumerate(children, 1):
+        due = child.get("due_on") or ""
+        if not due:
+            before = child.get("waits_for") or ""
+            due = f"{WAITING}（前置事项：{before}）" if before else WAITING
+        item = str(child.get("item", ""))
+        if child.get("number"):
+            item += f"（办件编号：{child['number']}）"
+        rows.append([_p(n, CELL_LABEL), _p(item, CELL), _p(child.get("department", ""), CELL), _p(due, CELL)])
+    return [
+        _p(
+            "本一件事包含以下事项，由各承办部门并联办理；有前置事项的，待前置事项办结后开始计算办理时限：",
+            BODY,
+        ),
+        _grid(rows, [12 * mm, width * 0.42, width * 0.24, width - 12 * mm - width * 0.66]),
+        Spacer(1, 4 * mm),
+    ]
+
+
 def _acceptance(notice: Notice, data: dict[str, Any]) -> list[Flowable]:
     body = [
         _p(
@@ -126,6 +169,8 @@ def _acceptance(notice: Notice, data: dict[str, Any]) -> list[Flowable]:
             BODY,
         )
     ]
+    if data.get("children"):
+        body += _children(list(data["children"]))
     if data.get("due_on"):
         days = _days(data.get("limit_days"))
         limit = f"承诺办理时限为{days}个工作日，" if days else ""
@@ -232,10 +277,16 @@ def _service(notice: Notice, data: dict[str, Any]) -> list[Flowable]:
     method = str(data.get("method", ""))
     if data.get("tracking_number"):
         method += f"（邮件号：{data['tracking_number']}）"
+    served: Any = _served(notice, data)
+    if notice.bundle_application_id:  # every item's result of a 一件事, one to a line
+        served = [_p(part, CELL) for part in served.split("；") if part.strip()] or ""
     rows = [
-        ("办件编号", data.get("application_number", "")),
+        (
+            "一件事办件编号" if notice.bundle_application_id else "办件编号",
+            data.get("application_number", ""),
+        ),
         ("申请人", data.get("applicant", "")),
-        ("送达文书", _served(notice, data)),
+        ("送达文书", served),
         ("受送达人", data.get("recipient", "")),
         ("送达方式", method),
         ("送达时间", data.get("issued_on", "")),
@@ -244,7 +295,10 @@ def _service(notice: Notice, data: dict[str, Any]) -> list[Flowable]:
         ("备注", ""),
     ]
     table = Table(
-        [[_p(label, CELL_LABEL), _p(value, CELL)] for label, value in rows],
+        [
+            [_p(label, CELL_LABEL), value if isinstance(value, list) else _p(value, CELL)]
+            for label, value in rows
+        ],
         colWidths=[32 * mm, PAGE_WIDTH - LEFT - RIGHT - 32 * mm],
         rowHeights=[None] * 7 + [22 * mm, 14 * mm],
     )

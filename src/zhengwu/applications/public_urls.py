@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from . import bundle_public_views as bundle_views
 from . import proxy_views
 from . import public_views as views
 
@@ -9,6 +10,16 @@ app_name = "applications_public"
 urlpatterns = [
     path("<int:item_id>/", views.apply, name="apply"),
     path("receipt/", views.receipt, name="receipt"),
+    path("bundle/<int:bundle_id>/", bundle_views.apply, name="bundle_apply"),
+    path("bundle/<int:bundle_id>/realised/", bundle_views.realised, name="bundle_realised"),
+    path("bundle/receipt/", bundle_views.receipt, name="bundle_receipt"),
+    path("mine/bundles/", bundle_views.mine, name="mine_bundles"),
+    path("mine/bundle/<str:number>/", bundle_views.detail, name="bundle_detail"),
+    path(
+        "mine/bundle/<str:number>/notices/<str:notice_number>.pdf",
+        bundle_views.notice_pdf,
+        name="bundle_notice_pdf",
+    ),
     path("mine/", views.mine, name="mine"),
     path("mine/<str:number>/", views.detail, name="detail"),
     path("mine/<str:number>/supply/", views.supply, name="supply"),

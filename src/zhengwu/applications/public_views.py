@@ -6,7 +6,11 @@ Tracking never tells whether a number exists: an unknown number and a wrong code
 message and the same 404, and both count — for the address they came from and for the number
 tried — in the shared cache (core/throttle.py), never in the session: a fresh cookie starts no new
 count, a guess writes no session row, and guessing one number's code from many addresses stops too.
-A successful check is remembered in the session (the application's id, never the code)."""
+A successful check is remembered in the session (the application's id, never the code).
+
+A 一件事办件 (YJ- number) is tracked the same way, with its own query code. 我的办件 loads its
+一件事 section from bundle_public_views.mine (its own page too); a bundle's items are listed there
+under it, not again one by one among the single applications."""
 
 from __future__ import annotations
 
@@ -31,8 +35,10 @@ from zhengwu.catalog.selectors import published_items
 from zhengwu.core.errors import DomainError
 from zhengwu.core.throttle import FailureCounter, client_ip
 
+from . import bundle_public_views as bundle_pages
 from . import services
-from .models import Application, Delivery, MaterialFile, SupplementRequest
+from .bundle_selectors import owned_bundles
+from .models import Application, BundleApplication, Delivery, MaterialFile, SupplementRequest
 from .public_forms import ApplyForm, CodeForm, SupplyForm, TrackForm, WithdrawForm, place_error
 from .public_selectors import (
     application_by_number,
@@ -49,6 +55,7 @@ from .workflow import ApplicationState as S
 R = TypeVar("R", bound=HttpResponseBase)
 SESSION_RECEIPT = "applications_public.receipt"
 SESSION_TRACKED = "applications_public.tracked"
+SESSION_TRACKED_BUNDLES = "applications_public.tracked_bundles"
 MAX_TRACKED = 20
 PAGE_SIZE = 20
 # Wrong numbers or codes before tracking is refused for a while, counted per address and per
@@ -197,7 +204,10 @@ def mine(request: HttpRequest) -> HttpResponse:
         return render(request, "applications/public/mine.html", {"is_staff": True})
     # Items and departments come in two small queries after the page: joined into the page's own
     # query, they led PostgreSQL to walk every item's applications (200 ms over a million rows).
-    qs = with_latest_step(owned_by(user)).prefetch_related("item", "department")
+    # A bundle's items are listed under their 一件事办件, not here again.
+    qs = with_latest_step(owned_by(user).filter(bundle_application__isnull=True)).prefetch_related(
+        "item", "department"
+    )
     page = keyset(qs, field="submitted_at", descending=True, after=request.GET.get("after"), size=PAGE_SIZE)
     lights = Lights()
     rows = []
@@ -380,24 +390,44 @@ def material_file(request: HttpRequest, number: str, file_id: int) -> FileRespon
 # ---------------------------------------------------------------------------------------------
 
 
-def _grant(request: HttpRequest, application: Application) -> None:
-    tracked = [pk for pk in request.session.get(SESSION_TRACKED, []) if pk != application.pk]
-    request.session[SESSION_TRACKED] = [*tracked, application.pk][-MAX_TRACKED:]
+def _session_key(matter: Application | BundleApplication) -> str:
+    # Two tables, two lists: an application and a bundle application may share an id.
+    return SESSION_TRACKED_BUNDLES if isinstance(matter, BundleApplication) else SESSION_TRACKED
 
 
-def _may_track(request: HttpRequest, application: Application) -> bool:
-    if application.pk in request.session.get(SESSION_TRACKED, []):
+def _grant(request: HttpRequest, application: Application | BundleApplication) -> None:
+    key = _session_key(application)
+    tracked = [pk for pk in request.session.get(key, []) if pk != application.pk]
+    request.session[key] = [*tracked, application.pk][-MAX_TRACKED:]
+
+
+def _may_track(request: HttpRequest, application: Application | BundleApplication) -> bool:
+    if application.pk in request.session.get(_session_key(application), []):
         return True
-    return _citizen_user(request.user) and owned_by(request.user).filter(pk=application.pk).exists()
+    return _is_owner(request, application)
 
 
-def _check(request: HttpRequest, number: str, code: str) -> Application | str:
-    """The application when ``code`` is its query code; otherwise GENERIC (or LOCKED), the same for
-    a number that does not exist — counted against the address and the number either way."""
+def _is_owner(request: HttpRequest, matter: Application | BundleApplication) -> bool:
+    if not _citizen_user(request.user):
+        return False
+    owned = owned_bundles if isinstance(matter, BundleApplication) else owned_by
+    return bool(owned(request.user).filter(pk=matter.pk).exists())
+
+
+def _by_number(number: str) -> Application | BundleApplication | None:
+    if bundle_pages.is_bundle_number(number):
+        return bundle_pages.bundle_by_number(number)
+    return application_by_number(number)
+
+
+def _check(request: HttpRequest, number: str, code: str) -> Application | BundleApplication | str:
+    """The application (or 一件事办件) when ``code`` is its query code; otherwise GENERIC (or
+    LOCKED), the same for a number that does not exist — counted against the address and the
+    number either way."""
     ip, key = client_ip(request), (number or "").strip().upper()[:50]
     if TRACK_FAILURES.blocked(ip) or NUMBER_FAILURES.blocked(key):
         return LOCKED
-    application = application_by_number(key)
+    application = _by_number(key)
     if application is not None and query_code_matches(application.query_code_hash, code):
         return application
     if application is None:
@@ -408,7 +438,9 @@ def _check(request: HttpRequest, number: str, code: str) -> Application | str:
     return GENERIC
 
 
-TRACKING = Tracking(check=_check, grant=_grant, locked=LOCKED, status_url="applications_public:status")
+TRACKING: Tracking[Application | BundleApplication] = Tracking(
+    check=_check, grant=_grant, locked=LOCKED, status_url="applications_public:status"
+)
 
 
 @require_http_methods(["GET", "POST"])
@@ -434,9 +466,11 @@ def status(request: HttpRequest, number: str) -> HttpResponse:
                 return answer
             code_status = answer
     else:
-        application = application_by_number(number)
-        if application is not None and _may_track(request, application):
-            return _progress(request, application)
+        matter = _by_number(number)
+        if isinstance(matter, BundleApplication) and _may_track(request, matter):
+            return bundle_pages.progress(request, matter, is_owner=_is_owner(request, matter))
+        if isinstance(matter, Application) and _may_track(request, matter):
+            return _progress(request, matter)
     return render(
         request, "applications/public/status_code.html", {"number": number, "form": form}, status=code_status
     )
@@ -456,7 +490,6 @@ def _progress(request: HttpRequest, application: Application) -> HttpResponse:
             "light_label": light_label(light),
             "timeline": public_timeline(application),
             "tracking_number": tracking_number,
-            "is_owner": _citizen_user(request.user)
-            and owned_by(request.user).filter(pk=application.pk).exists(),
+            "is_owner": _is_owner(request, application),
         },
     )

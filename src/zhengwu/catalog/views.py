@@ -31,6 +31,7 @@ from .models import (
 )
 from .selectors import (
     BundleSavings,
+    bundle_definition_errors,
     bundle_form_fields,
     bundle_items,
     bundle_materials,
@@ -321,6 +322,15 @@ def bundle_list(request: HttpRequest) -> HttpResponse:
     return render(request, "catalog/bundle_list.html", context)
 
 
+def _applies_online(bundle: Bundle) -> bool:
+    """Whether the guide offers 在线办理: every item allows it and the definition is sound. The
+    rule is the applications app's; it is asked here, not imported with this module, so the
+    catalogue stands without the applications app."""
+    from zhengwu.applications.bundles import can_apply_online
+
+    return not bundle_definition_errors(bundle) and can_apply_online(bundle)
+
+
 def bundle_guide(request: HttpRequest, pk: int) -> HttpResponse:
     """The guide of one published 一件事: its items, one form, one material set, its own limit,
     trips and steps, and the savings against doing the items one by one. Printable."""
@@ -328,6 +338,7 @@ def bundle_guide(request: HttpRequest, pk: int) -> HttpResponse:
     items = bundle_items(bundle)
     context = {
         "bundle": bundle,
+        "online": _applies_online(bundle),
         "items": [
             {
                 "item": item,
