@@ -308,6 +308,19 @@ class QueueTicket(TimeStampedModel):
         ]
         indexes = [
             models.Index(fields=["hall", "day", "state", "rank", "issued_at"], name="ticket_queue_order"),
+            # Only the numbers still waiting, in the calling order: 叫号, the screen's and the
+            # kiosk's waiting counts read these rows and none of the day's finished ones.
+            models.Index(
+                fields=["hall", "day", "rank", "issued_at", "id"],
+                condition=Q(state="waiting", checked_in_at__isnull=False),
+                name="ticket_waiting_order",
+            ),
+            # The hall screen's latest calls, without sorting the day.
+            models.Index(
+                fields=["hall", "day", "-called_at"],
+                condition=Q(state__in=["called", "serving"]),
+                name="ticket_on_screen",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -102,20 +102,16 @@ def kiosk(request: HttpRequest, hall_id: int) -> HttpResponse:
             rank__lte=ticket.rank,
             issued_at__lt=ticket.issued_at,
         ).count()
-    return render(
-        request,
-        "hall/queue/kiosk.html",
-        {
-            "hall": hall,
-            "kinds": _kinds(hall),
-            "ticket": ticket,
-            "ahead": ahead,
-            "error": error,
-            "error_field": field,
-            "is_open": queue.hall_open(hall, timezone.now()),
-        },
-        status=status,
-    )
+    context: dict[str, Any] = {
+        "hall": hall,
+        "ticket": ticket,
+        "ahead": ahead,
+        "error": error,
+        "error_field": field,
+    }
+    if ticket is None:  # the slip page shows no buttons: spare a busy kiosk the two reads
+        context.update(kinds=_kinds(hall), is_open=queue.hall_open(hall, timezone.now()))
+    return render(request, "hall/queue/kiosk.html", context, status=status)
 
 
 # ---------------------------------------------------------------------------------------------
