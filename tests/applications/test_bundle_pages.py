@@ -465,3 +465,65 @@ def test_the_admin_shows_bundle_applications_read_only_to_administrators(birth: 
     response = client.get(reverse("admin:applications_bundleapplication_changelist"))
     assert response.status_code in (302, 403)
     assert BundleApplication.objects.filter(pk=parent.pk, state=B.IN_PROGRESS).exists()
+
+
+def test_the_list_and_the_worklists_read_a_fixed_number_of_queries(
+    birth: Birth, client, django_assert_max_num_queries
+) -> None:
+    apply(birth)
+    client.force_login(birth.clerk)
+    urls = (reverse("applications:bundle_list"), reverse("applications:window_queue"))
+    counts = []
+    for url in urls:
+        with django_assert_max_num_queries(30) as one:
+            assert client.get(url).status_code == 200
+        counts.append(len(one.captured_queries))
+    for _ in range(3):
+        apply(birth)
+    for url, n in zip(urls, counts, strict=True):
+        with django_assert_max_num_queries(n):
+            html = client.get(url).content.decode()
+        assert html.count('data-number="YJ-') == 4
+
+
+def test_an_action_under_htmx_gets_the_pages_area_back_with_its_message(birth: Birth, client) -> None:
+    parent = apply(birth).bundle_application
+    client.force_login(birth.clerk)
+    response = client.post(
+        act(parent, "refuse"), {"version": parent.version, "reason": ""}, headers={"HX-Request": "true"}
+    )
+    html = response.content.decode()
+    assert response.status_code == 400 and "<html" not in html and 'id="bundle-detail"' in html
+    assert "请检查填写的内容" in html
+    response = client.post(
+        act(parent, "refuse"),
+        {"version": parent.version, "reason": "材料不实"},
+        headers={"HX-Request": "true"},
+    )
+    html = response.content.decode()
+    assert response.status_code == 200 and "已不予受理" in html and "<html" not in html
+    assert client.post(act(parent, "explode"), {"version": 1}).status_code == 404
+
+
+def test_a_new_applicant_registered_at_the_bundle_intake_comes_back_to_it(birth: Birth, client) -> None:
+    client.force_login(birth.clerk)
+    url = reverse("applications:intake_bundle", args=[birth.bundle.pk])
+    code = "11010519491231002X"
+    html = client.get(url, {"code": code}).content.decode()
+    assert "登记新申请人" in html and f'name="bundle" value="{birth.bundle.pk}"' in html
+    response = client.post(
+        reverse("applications:intake_register"),
+        {"kind": "person", "code": code, "name": "李爸爸", "phone": "13900003333", "bundle": birth.bundle.pk},
+    )
+    assert response.status_code == 302 and response["Location"] == f"{url}?code={code}"
+    html = client.get(response["Location"]).content.decode()
+    assert "李爸爸" in html and 'name="form_newborn_name"' in html
+    response = client.post(
+        reverse("applications:intake_register"),
+        {"kind": "person", "code": "110105194912310021", "name": "王", "bundle": birth.bundle.pk},
+        headers={"HX-Request": "true"},
+    )
+    assert (
+        response.status_code == 400
+        and f'name="bundle" value="{birth.bundle.pk}"' in response.content.decode()
+    )
