@@ -31,7 +31,7 @@ from zhengwu.applications.models import (
     Notice,
     NoticeKind,
 )
-from zhengwu.applications.public_views import GENERIC
+from zhengwu.applications.public_views import GENERIC, SESSION_TRACKED_BUNDLES
 from zhengwu.casework.numbers import query_code_matches
 from zhengwu.catalog.models import MaterialKind, OnlineDepth
 
@@ -295,6 +295,10 @@ def test_the_bundle_page_shows_every_item_its_department_state_and_light(birth: 
     notice = parent.notices.get(kind=NoticeKind.ACCEPTANCE)
     link = reverse("applications_public:bundle_notice_pdf", args=[parent.number, notice.number])
     assert f'href="{link}"' in html
+    decision = Notice.objects.get(application__item=birth.medical, kind=NoticeKind.APPROVAL)
+    item_link = reverse("applications_public:notice_pdf", args=[decision.application.number, decision.number])
+    assert f'href="{item_link}"' in html and "准予许可决定书" in html
+    assert signed_in(birth.citizen_user).get(item_link).status_code == 200
     pdf_response = signed_in(birth.citizen_user).get(link)
     assert pdf_response.status_code == 200 and pdf_response["Content-Type"] == "application/pdf"
     assert "private" in pdf_response["Cache-Control"] and "no-store" in pdf_response["Cache-Control"]
@@ -346,6 +350,15 @@ def test_a_yj_number_and_its_code_open_the_bundle_progress(client, birth: Birth)
     for private in ("张妈妈", "13900002222", birth.citizen.id_number, "张小宝"):
         assert private not in html
     assert "查看文书" not in html  # not the owner
+
+
+def test_tracking_a_bundle_does_not_open_an_application_that_shares_its_id(client, birth: Birth) -> None:
+    child = children(apply(birth).bundle_application)["城乡居民医保参保登记"]
+    session = client.session  # ids are per table: a bundle application tracked under a child's id
+    session[SESSION_TRACKED_BUNDLES] = [child.pk]
+    session.save()
+    page = text(client.get(reverse("applications_public:status", args=[child.number])))
+    assert 'id="code-form"' in page and "办理过程" not in page
 
 
 def test_the_owner_sees_the_progress_without_the_code(birth: Birth) -> None:
