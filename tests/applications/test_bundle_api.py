@@ -227,6 +227,64 @@ def test_the_same_idempotency_key_files_once(birth: Birth) -> None:
     assert BundleApplication.objects.count() == 1 and Application.objects.count() == 3
 
 
+def window_body(b: Birth, **changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "bundle": b.bundle.pk,
+        "applicant_code": b.citizen.id_number,
+        "contact_name": "张妈妈",
+        "contact_phone": "13900002222",
+        "form_data": FORM,
+        "materials": [
+            {"material_id": b.id_card.pk, "status": "received", "originals": 1, "copies": 1},
+            {"material_id": b.birth_record.pk, "status": "received", "originals": 1},
+            {
+                "material_id": b.hukou_book.pk,
+                "status": "deferred",
+                "commitment": "三日内补交",
+                "defer_days": 3,
+            },
+        ],
+        "outcome": "accept",
+    }
+    body.update(changes)
+    return body
+
+
+def test_window_intake_takes_the_bundle_in_at_once(birth: Birth) -> None:
+    clerk = as_user(birth.clerk)
+    taken = clerk.post("/api/bundle-applications/", window_body(birth), format="json")
+    assert taken.status_code == 201, taken.content.decode()
+    assert taken.json()["state"] == "in_progress" and taken.json()["query_code"]
+    body = detail(clerk, taken.json()["number"])
+    assert body["channel"] == "window" and [n["kind"] for n in body["notices"]] == ["acceptance"]
+    assert {c["state"] for c in body["children"]} == {"accepted"}
+    # The applicant reads it under their own account, the window's clerk named as the window.
+    mine = detail(as_user(birth.citizen_user), taken.json()["number"])
+    assert [s["actor"] for s in mine["steps"]] == ["综合受理窗口", "综合受理窗口"]
+
+
+def test_window_intake_refused_without_a_reason_or_by_a_wrong_role_saves_nothing(birth: Birth) -> None:
+    clerk = as_user(birth.clerk)
+    no_reason = clerk.post("/api/bundle-applications/", window_body(birth, outcome="refuse"), format="json")
+    refused(no_reason, 400, "reason", "请填写不予受理理由")
+    stranger = window_body(birth, applicant_code="110101199003077571")
+    refused(
+        clerk.post("/api/bundle-applications/", stranger, format="json"),
+        400,
+        "applicant_name",
+        "请填写申请人名称以登记",
+    )
+    police = as_user(birth.approvers["police"])
+    new_one = window_body(birth, applicant_code="110101199003077571", applicant_name="李四")
+    refused(
+        police.post("/api/bundle-applications/", new_one, format="json"), 403, None, "您的角色不能窗口受理"
+    )
+    nothing_saved()
+    from zhengwu.accounts.models import Citizen
+
+    assert not Citizen.objects.filter(name="李四").exists()
+
+
 # ---------------------------------------------------------------------------------------------
 # Bad input: the field named, nothing saved
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, cast
 
+from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpResponse
 from django.urls import path, reverse
@@ -37,11 +38,11 @@ from zhengwu.api.fields import BIGINT_MAX
 from zhengwu.appeals.api import AUTHENTICATION
 from zhengwu.catalog.api import ErrorSerializer
 from zhengwu.catalog.models import Bundle, VersionStatus
-from zhengwu.core.errors import InvalidInput
+from zhengwu.core.errors import InvalidInput, NotAllowed
 from zhengwu.core.throttle import client_ip
 
 from . import bundle_selectors, bundles
-from .api import NUMBER_PATTERN, NUMBER_RE, ApplicationCursor, FilingThrottle, IsPerson
+from .api import NUMBER_PATTERN, NUMBER_RE, ApplicationCursor, FilingThrottle, IsPerson, _applicant_at_window
 from .bundle_serializers import (
     BundleAcceptInput,
     BundleApplicationDetailSerializer,
@@ -50,6 +51,7 @@ from .bundle_serializers import (
     BundleIntakeResultSerializer,
     BundleOnlineApplyInput,
     BundleRealisedSavingsSerializer,
+    BundleWindowIntakeInput,
     PeriodInput,
     RealisedSavingsOverviewSerializer,
     savings_data,
@@ -266,8 +268,11 @@ def detail_response(request: Request, number: str, *, status_code: int = 200) ->
         },
     ),
     post=extend_schema(
-        summary="一件事在线办理",
+        summary="提交一件事办件（在线办理或窗口受理）",
         description=(
+            "综合受理窗口人员：窗口受理（JSON），按证件号码查找申请人（没有则用 applicant_name 等登记），"
+            "按材料编号标注一件事材料清单中每份材料的收取情况（容缺须有承诺和补交期限，关键材料不能容缺），"
+            "outcome 为受理（一份受理通知书）或不予受理（须写理由）。"
             "申请人账号（multipart/form-data）：bundle 为一件事编号；form_data 为联办申请表（JSON 文本，"
             "每项只填一次，各事项共用）；一件事材料清单中每份材料的文件放在 `materials[<材料编号>]`"
             "（或 `materials.<材料编号>`）下，可重复，多个事项都要的材料只传一次；以单位名义申请时填 enterprise。"
@@ -280,7 +285,10 @@ def detail_response(request: Request, number: str, *, status_code: int = 200) ->
                 "Idempotency-Key", str, OpenApiParameter.HEADER, description="同一次申请在重试时使用相同的值"
             )
         ],
-        request={"multipart/form-data": BundleOnlineApplyInput},
+        request={
+            "application/json": BundleWindowIntakeInput,
+            "multipart/form-data": BundleOnlineApplyInput,
+        },
         responses={201: BundleIntakeResultSerializer, 200: BundleIntakeResultSerializer, **ERRORS},
     ),
 )
@@ -318,7 +326,7 @@ class BundleApplicationListCreateView(generics.GenericAPIView[BundleApplication]
         if len(key) > 80 or not key.isprintable():
             raise InvalidInput("Idempotency-Key 须为不超过80个字符的可见文本", field="Idempotency-Key")
         scoped = f"u{user.pk}:{key}"[:100] if key else None
-        intake = _apply_online(request, scoped)
+        intake = _window_intake(request, scoped) if user.is_staff else _apply_online(request, scoped)
         parent = intake.bundle_application
         body = {
             "number": parent.number,
@@ -351,6 +359,38 @@ def _uploads(request: Request) -> dict[int, list[Any]]:
             raise InvalidInput("文件须放在 materials[<材料编号>] 下", field=name)
         out.setdefault(int(raw), []).extend(request.FILES.getlist(name))
     return out
+
+
+def _window_intake(request: Request, key: str | None) -> bundles.BundleIntake:
+    if request.FILES:
+        raise InvalidInput(
+            "窗口受理以 JSON 提交，材料按收取情况标注，不上传文件", field=next(iter(request.FILES))
+        )
+    given = BundleWindowIntakeInput(data=request.data)
+    given.is_valid(raise_exception=True)
+    data = dict(given.validated_data)
+    user = request.user
+    bundle = _bundle_to_apply(data["bundle"], user)
+    with transaction.atomic():  # a new applicant is registered only with the bundle application
+        if not user.has_perm(P_ACCEPT):
+            raise NotAllowed("您的角色不能窗口受理")
+        applicant = _applicant_at_window(data, user)
+        return bundles.window_intake(
+            bundle=bundle,
+            by=user,
+            applicant=applicant,
+            contact_name=data["contact_name"],
+            contact_phone=data["contact_phone"],
+            form_data=data["form_data"],
+            materials=[bundles.BundleMaterialInput(**dict(m)) for m in data["materials"]],
+            outcome=data["outcome"],
+            delivery_method=data["delivery_method"],
+            postal_recipient=data["postal_recipient"],
+            postal_phone=data["postal_phone"],
+            postal_address=data["postal_address"],
+            reason=data["reason"],
+            idempotency_key=key,
+        )
 
 
 def _apply_online(request: Request, key: str | None) -> bundles.BundleIntake:

@@ -18,7 +18,7 @@ from zhengwu.catalog.api import NamedRefSerializer
 from zhengwu.catalog.selectors import BundleSavings, Saving
 from zhengwu.core.validators import mask_id_number, mask_phone
 
-from .models import Application, BundleApplication, BundleEvent, BundleState, Channel, Notice
+from .models import ApplicantKind, Application, BundleApplication, BundleEvent, BundleState, Channel, Notice
 from .serializers import (
     ApplicantInput,
     ApplicationNoteInput,
@@ -422,6 +422,34 @@ class BundleMaterialMarkInput(ShallowFields, serializers.Serializer[Any]):
         help_text="容缺：补交期限（工作日）",
     )
     note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class BundleWindowIntakeInput(ApplicantInput):
+    """一件事 at the 综合受理窗口 (JSON): the applicant by ID number or USCC (registered here when
+    new, with the name), the bundle's checklist marked once per material, and the outcome."""
+
+    bundle = IdField(help_text="一件事编号")
+    applicant_code = serializers.CharField(
+        allow_blank=True, help_text="申请人的公民身份号码（18位）或统一社会信用代码（18位），校验校验码"
+    )
+    applicant_kind = serializers.ChoiceField(
+        choices=ApplicantKind.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="新登记申请人时必填",
+    )
+    applicant_name = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="新登记申请人时必填：姓名或单位名称"
+    )
+    legal_representative = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="新登记法人时必填"
+    )
+    materials = BundleMaterialMarkInput(
+        many=True, required=False, default=list, help_text="各材料的收取情况，按材料编号，每份材料一次"
+    )
+    outcome = serializers.ChoiceField(choices=[("accept", "受理"), ("refuse", "不予受理")])
+    reason = serializers.CharField(required=False, allow_blank=True, default="", help_text="不予受理理由")
 
 
 class BundleAcceptInput(ApplicationNoteInput):
