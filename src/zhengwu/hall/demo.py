@@ -121,6 +121,7 @@ class _Day:
     events: list[tuple[datetime, int, bool, Callable[[], object]]] = field(default_factory=list)
     seq: Iterator[int] = field(default_factory=itertools.count)
     now: datetime | None = None  # the moment of the event being run
+    waiting: int = 0  # numbers present and not called yet: an idle window looks only when some are
 
     def at(self, moment: datetime, step: Callable[[], object], *, timed: bool = True) -> None:
         """``timed``: run with the clock at ``moment``; a step that only looks moves it itself."""
@@ -168,7 +169,7 @@ def _slots(rng: random.Random, day: date, count: int) -> list[tuple[datetime, da
     free = datetime.min.replace(tzinfo=timezone.get_current_timezone())
     for s in starts:
         s = max(s, free)
-        e = s + timedelta(seconds=rng.randint(3 * 60, 20 * 60))
+        e = s + timedelta(seconds=rng.randint(4 * 60 + 30, 21 * 60))  # the holder walks up, then 3-20 min
         if not any(
             _moment(day, p[0]) <= s and e <= _moment(day, p[1]) + timedelta(minutes=8) for p in PERIODS
         ):
@@ -230,7 +231,7 @@ def _plan_day(
                 t.citizen = online.pop(rng.randrange(len(online)))
             tickets.append(t)
     for t in tickets:
-        plan.at(t.arrive, _arrival(hall, t, kiosk, rng))
+        plan.at(t.arrive, _arrival(plan, hall, t, kiosk, rng))
     # online numbers taken but never checked in: they lapse
     for citizen in online[: rng.randint(1, 2)]:
         issued = _moment(day, (9, rng.randint(5, 50)))
@@ -243,7 +244,7 @@ def _plan_day(
     return plan
 
 
-def _arrival(hall: Hall, t: _Ticket, kiosk: Actor, rng: random.Random) -> Callable[[], object]:
+def _arrival(plan: _Day, hall: Hall, t: _Ticket, kiosk: Actor, rng: random.Random) -> Callable[[], object]:
     from . import queue
 
     def step() -> None:
@@ -261,6 +262,7 @@ def _arrival(hall: Hall, t: _Ticket, kiosk: Actor, rng: random.Random) -> Callab
             queue.check_in_online(hall=hall, number=ticket.number, by=kiosk)
         else:
             queue.take_number(hall=hall, window_kind=t.kind, by=kiosk, elder=t.how == "elder", item=t.item)
+        plan.waiting += 1
 
     return step
 
@@ -294,6 +296,7 @@ def _caller(
         if ticket is None:
             plan.at(start + timedelta(minutes=8), _catch_up(plan, window, user, rng, after), timed=False)
             return
+        plan.waiting -= 1
         roll = rng.random()
         if roll < 0.05:
             skip_at = start + timedelta(seconds=rng.randint(60, 120))
@@ -306,11 +309,19 @@ def _caller(
             lambda: queue.start_service(ticket=ticket, by=user),
         )
         if roll < 0.13 and ticket.window_kind == WindowKind.COMPREHENSIVE:
-            plan.at(end, lambda: queue.transfer(ticket=ticket, window_kind=WindowKind.DELIVERY, by=user))
+            plan.at(end, lambda: _transfer(plan, ticket, user))
         else:
             plan.at(end, lambda: queue.finish_service(ticket=ticket, by=user))
 
     return step
+
+
+def _transfer(plan: _Day, ticket: QueueTicket, user: Any) -> None:
+    """转移 to the 出件 window: the number waits again there."""
+    from . import queue
+
+    queue.transfer(ticket=ticket, window_kind=WindowKind.DELIVERY, by=user)
+    plan.waiting += 1
 
 
 def _catch_up(
@@ -328,6 +339,9 @@ def _catch_up(
         in_hours = any(_moment(timezone.localdate(now), a) <= timezone.localtime(now) for a, _ in PERIODS)
         if not in_hours or now + timedelta(minutes=6) > after:
             return
+        if plan.waiting <= 0:
+            plan.at(now + timedelta(minutes=20), _catch_up(plan, window, user, rng, after), timed=False)
+            return
         first = queue.callable_for(window, timezone.localdate(now)).first()
         if first is not None and now - (first.checked_in_at or first.issued_at) >= timedelta(minutes=12):
             with time_machine.travel(now, tick=False):
@@ -335,6 +349,7 @@ def _catch_up(
                 if ticket is not None:
                     queue.start_service(ticket=ticket, by=user)
             if ticket is not None:
+                plan.waiting -= 1
                 took = min(
                     timedelta(seconds=rng.randint(3 * 60, 15 * 60)), after - now - timedelta(minutes=1)
                 )
