@@ -204,6 +204,8 @@ class BundleMarksForm(forms.Form):
     commitment and a hand-in deadline) or 不适用 (only a material no item requires). Fields are
     ``materials.<catalog Material id>``; ``uploaded`` are the lines already handed in online."""
 
+    radios = True  # the intake screen's cards; a table row takes a drop-down
+
     def __init__(
         self,
         *args: Any,
@@ -224,7 +226,7 @@ class BundleMarksForm(forms.Form):
                 choices=[("", "未收"), *MARK_LABELS.items()],
                 initial=initial or MaterialStatus.NOT_APPLICABLE,
                 required=False,
-                widget=forms.RadioSelect,
+                widget=forms.RadioSelect if self.radios else forms.Select,
             )
             # Only the marks this line may take are offered; another one posted is refused in
             # ``clean`` with the reason (a 关键材料 is never 容缺), not as an unknown choice.
@@ -350,6 +352,8 @@ class BundleMarksForm(forms.Form):
 
 class BundleAcceptForm(VersionForm, BundleMarksForm):
     """预审 of an online bundle application: the checklist confirmed, and the 受理意见."""
+
+    radios = False
 
     note = forms.CharField(label="受理意见", max_length=1000, required=False, widget=TEXTAREA)
 
