@@ -452,8 +452,13 @@ def test_the_admin_shows_bundle_applications_read_only_to_administrators(birth: 
     for child in parent.children.all():
         assert child.number in html
     assert birth.citizen.id_number not in html and "13900002222" not in html
+    id_number = birth.citizen.id_number
+    assert id_number[:4] + "**********" + id_number[-4:] in listing.content.decode()
     events = client.get(reverse("admin:applications_bundleevent_changelist"))
-    assert events.status_code == 200
+    assert events.status_code == 200 and parent.number in events.content.decode()
+    event = parent.events.order_by("seq").first()
+    html = client.get(reverse("admin:applications_bundleevent_change", args=[event.pk])).content.decode()
+    assert "submit" in html and id_number not in html and 'name="_save"' not in html
     assert client.get(reverse("admin:applications_bundleapplication_add")).status_code == 403
     assert (
         client.post(
