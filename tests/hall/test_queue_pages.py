@@ -49,6 +49,31 @@ def test_kiosk_takes_a_number_without_login(desk):
     assert QueueTicket.objects.get().number == "A001"
 
 
+def test_kiosk_slip_costs_the_same_queries_however_busy_the_day(desk):
+    """The slip shows the number and how many wait ahead, not the buttons: its queries do not
+    grow with the numbers already issued, called or finished that day."""
+    client = Client()
+    url = f"/hall/kiosk/{desk.hall.pk}/"
+    take = {"action": "take", "window_kind": "comprehensive"}
+    queue.take_number(
+        hall=desk.hall, window_kind=WindowKind.COMPREHENSIVE, by=desk.clerk
+    )  # the day's counter
+    with CaptureQueriesContext(connection) as first:
+        assert client.post(url, take).status_code == 200
+    for _ in range(30):
+        queue.take_number(hall=desk.hall, window_kind=WindowKind.COMPREHENSIVE, by=desk.clerk)
+    for _ in range(10):
+        ticket = queue.call_next(by=desk.clerk)
+        assert ticket is not None
+        queue.finish_service(ticket=ticket, by=desk.clerk)
+    with CaptureQueriesContext(connection) as later:
+        slip = client.post(url, take)
+    html = slip.content.decode()
+    assert 'id="ticket-number">A033<' in html and 'id="ticket-ahead">22<' in html
+    assert 'name="window_kind"' not in html  # the slip, not the buttons
+    assert len(later) == len(first), [q["sql"] for q in later.captured_queries]
+
+
 def test_kiosk_refuses_unknown_business_and_is_throttled(desk, settings):
     settings.QUEUE_KIOSK_LIMIT = 5
     Window.objects.create(hall=desk.hall, number="C01", name="出件", kind=WindowKind.DELIVERY)
