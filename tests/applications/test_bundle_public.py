@@ -378,6 +378,7 @@ def test_the_acceptance_notice_lists_every_item_and_its_qr_opens_the_tracking_pa
     parent = bundles.accept(bundle_application=intake.bundle_application, by=birth.clerk)
     notice = Notice.objects.get(bundle_application=parent, kind=NoticeKind.ACCEPTANCE)
     reader, pdf_text = read_pdf(notice_pdf.render(notice))
+    assert len(reader.pages) == 1
     for expected in (
         "受理通知书",
         "《新生儿出生一件事》",
@@ -409,7 +410,8 @@ def test_the_acceptance_notice_lists_every_item_and_its_qr_opens_the_tracking_pa
 def test_the_service_receipt_prints_every_result_handed_over(birth: Birth) -> None:
     parent = delivered(birth)
     notice = Notice.objects.get(bundle_application=parent, kind=NoticeKind.SERVICE)
-    _, pdf_text = read_pdf(notice_pdf.render(notice))
+    reader, pdf_text = read_pdf(notice_pdf.render(notice))
+    assert len(reader.pages) == 1
     assert "送达回证" in pdf_text and f"一件事办件编号{parent.number}" in pdf_text
     for part in notice.data["documents"].split("；"):
         assert flat(part) in pdf_text
