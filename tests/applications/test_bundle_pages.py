@@ -365,7 +365,10 @@ def test_window_intake_of_a_bundle_accepts_once_and_shows_the_receipt(birth: Bir
     receipt = client.get(response["Location"]).content.decode()
     assert parent.number in receipt and 'id="receipt-code"' in receipt
     notice = Notice.objects.get(bundle_application=parent, kind=NoticeKind.ACCEPTANCE)
-    assert reverse("applications:bundle_notice", args=[parent.number, notice.number]) in receipt
+    pdf_url = reverse("applications:bundle_notice", args=[parent.number, notice.number])
+    assert pdf_url in receipt
+    pdf = client.get(pdf_url)
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert "等待前置事项“出生医学证明首次签发”办结后开始计时" in receipt
     again = client.get(response["Location"]).content.decode()
     assert 'id="receipt-code"' not in again and "receipt-code-gone" in again  # shown once
