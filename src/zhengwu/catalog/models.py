@@ -257,7 +257,11 @@ class Bundle(TimeStampedModel):
     )
     description = models.TextField("简介", blank=True)
     items: models.ManyToManyField[ServiceItem, BundleItem] = models.ManyToManyField(
-        ServiceItem, verbose_name="包含事项", through="BundleItem", related_name="bundles"
+        ServiceItem,
+        verbose_name="包含事项",
+        through="BundleItem",
+        through_fields=("bundle", "item"),
+        related_name="bundles",
     )
     promised_limit_days = models.DecimalField("承诺办结时限（工作日）", **LIMIT_FIELD)  # type: ignore[arg-type]
     trips = models.PositiveSmallIntegerField("到办事现场次数", default=1)

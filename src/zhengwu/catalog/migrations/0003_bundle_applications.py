@@ -36,4 +36,15 @@ class Migration(migrations.Migration):
                 verbose_name="前置事项",
             ),
         ),
+        migrations.AlterField(
+            model_name="bundle",
+            name="items",
+            field=models.ManyToManyField(
+                related_name="bundles",
+                through="catalog.BundleItem",
+                through_fields=("bundle", "item"),
+                to="catalog.serviceitem",
+                verbose_name="包含事项",
+            ),
+        ),
     ]
