@@ -14,6 +14,7 @@ from zhengwu.accounts import demo as accounts_demo
 from zhengwu.accounts.roles import ROLE_BY_CODE
 from zhengwu.appeals.demo import load_demo_category_departments, publish_demo_services
 from zhengwu.appeals.knowledge import load_demo_knowledge
+from zhengwu.applications.bundle_demo import load_demo_bundle_applications
 from zhengwu.applications.demo import APPLICANT_LOGINS, load_demo_applications
 from zhengwu.applications.proxy_demo import AGENT_LOGINS, load_demo_proxy_requests
 from zhengwu.catalog import demo as catalog_demo
@@ -42,6 +43,7 @@ class Command(BaseCommand):
         triage_demo.load_demo_dispatch_rules()
         triage_demo.load_demo_hot_issues()  # planted repeated matters, then the 30-day snapshot
         load_demo_applications()  # 办件 in every state, made step by step in the past
+        load_demo_bundle_applications()  # 一件事办件: most handed over, so 实际成效 has figures
         load_demo_proxy_requests()  # 帮办代办 requests in every stage, over the demo's agents
         load_demo_appointments()  # a plan for the hall, its slots and a few bookings
         load_demo_queue()  # the hall's numbers over the past working days, and today's so far
