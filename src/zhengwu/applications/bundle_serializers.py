@@ -18,6 +18,7 @@ from zhengwu.catalog.api import NamedRefSerializer
 from zhengwu.catalog.selectors import BundleSavings, Saving
 from zhengwu.core.validators import mask_id_number, mask_phone
 
+from . import services
 from .models import ApplicantKind, Application, BundleApplication, BundleEvent, BundleState, Channel, Notice
 from .serializers import (
     ApplicantInput,
@@ -68,15 +69,6 @@ def bundle_light(parent: BundleApplication, lights: Lights) -> str:
     if parent.state == BundleState.IN_PROGRESS:
         return lights(parent.accepted_at, parent.due_at)
     return lights(parent.accepted_at, parent.due_at, done_at=parent.completed_at or lights.now)
-
-
-def child_waiting(child: Application) -> bool:
-    """Still waiting for its 前置事项, its clock stopped (as ``services.waiting``)."""
-    return (
-        child.waits_for_id is not None
-        and child.paused_since is not None
-        and child.state == ApplicationState.ACCEPTED
-    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -130,12 +122,12 @@ class BundleChildSerializer(serializers.ModelSerializer[Application]):
 
     @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_due_at(self, child: Application) -> Any:
-        if child_waiting(child) or child.due_at is None:
+        if services.waiting(child) or child.due_at is None:
             return None
         return serializers.DateTimeField().to_representation(child.due_at)
 
     def get_light(self, child: Application) -> str:
-        return "paused" if child_waiting(child) else application_light(child, _lights(self.context))
+        return "paused" if services.waiting(child) else application_light(child, _lights(self.context))
 
     def get_light_name(self, child: Application) -> str:
         return LIGHT_LABELS.get(self.get_light(child), "")
@@ -147,7 +139,7 @@ class BundleChildSerializer(serializers.ModelSerializer[Application]):
         return child.waits_for.number if child.waits_for is not None else ""
 
     def get_waiting(self, child: Application) -> bool:
-        return child_waiting(child)
+        return services.waiting(child)
 
 
 class BundleStepSerializer(serializers.ModelSerializer[BundleEvent]):
