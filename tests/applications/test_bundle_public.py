@@ -285,7 +285,7 @@ def test_the_bundle_page_shows_every_item_its_department_state_and_light(birth: 
         ("城乡居民医保参保登记", "医疗保障局"),
     ):
         assert name in html and department in html
-    assert "等待前置事项“出生医学证明首次签发”" in html
+    assert "等待前置事项“出生医学证明首次签发”" in html and "前置事项办结后起算" in html
     assert 'class="badge green">正常' in html
     assert "（准予许可）" in html
     # Public steps, each plain.

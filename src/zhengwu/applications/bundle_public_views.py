@@ -33,7 +33,7 @@ from zhengwu.catalog.models import Bundle, VersionStatus
 from zhengwu.core.errors import DomainError
 from zhengwu.web.htmx import render_page
 
-from . import bundles
+from . import bundles, services
 from .bundle_selectors import owned_bundles, realised_savings, with_children
 from .models import Application, BundleApplication, BundleEvent, BundleState, Channel, Notice
 from .public_forms import KEY, ApplyForm, _checked, _text, applicant_choices, material_field, place_error
@@ -280,6 +280,7 @@ class ChildRow:
     state: str
     light: str
     light_label: str
+    waiting: bool  # for its 前置事项, its clock not started
 
 
 def child_state(child: Application) -> str:
@@ -297,11 +298,12 @@ def child_rows(parent: BundleApplication, lights: Lights) -> list[ChildRow]:
     rows = []
     for child in parent.children.all():
         light = light_of(child, lights)
-        if light == "paused" and child.waits_for_id is not None and child.state == S.ACCEPTED:
+        waiting = services.waiting(child)
+        if waiting:
             label = f"等待前置事项“{child.waits_for.item.name}”" if child.waits_for else "等待前置事项"
         else:
             label = light_label(light)
-        rows.append(ChildRow(child, child_state(child), light, label))
+        rows.append(ChildRow(child, child_state(child), light, label, waiting))
     return rows
 
 
