@@ -232,7 +232,7 @@ def _step(
 
 def _children(parent: BundleApplication) -> list[Application]:
     return list(
-        parent.children.select_for_update()
+        parent.children.select_for_update(of=("self",))
         .select_related("item", "department", "waits_for__item")
         .order_by("id")
     )
