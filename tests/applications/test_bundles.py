@@ -493,3 +493,11 @@ def test_a_bundle_with_conflicting_fields_is_not_published_and_the_admin_is_told
     assert Bundle.objects.get(pk=birth.bundle.pk).status == VersionStatus.DRAFT
     page = admin_client.get(reverse("admin:catalog_bundle_change", args=[birth.bundle.pk])).content.decode()
     assert "申请表字段“newborn_name”定义冲突" in page
+
+
+def test_the_approvers_queue_tags_a_bundle_child_and_says_it_waits(birth: Birth, client) -> None:
+    parent = bundles.accept(bundle_application=apply(birth).bundle_application, by=birth.clerk)
+    hukou = children(parent)["户口登记（出生）"]
+    client.force_login(birth.approvers["police"])
+    page = client.get("/applications/review/").content.decode()
+    assert f"一件事 {parent.number}" in page and "待前置事项办结" in page and hukou.number in page

@@ -41,7 +41,7 @@ PAGE_SIZE = 50
 NUMBER = re.compile(r"^[A-Za-z]{1,10}-\d{8}-\d{6}$")
 LIGHT_CHOICES = [(code, LIGHT_LABELS[code]) for code in ("green", "yellow", "red", "paused")]
 # The columns a row of any worklist reads: one query with these joins per page.
-ROW_RELATED = ("item", "department")
+ROW_RELATED = ("item", "department", "bundle_application")
 
 
 # ---------------------------------------------------------------------------------------------
