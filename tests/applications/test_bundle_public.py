@@ -456,8 +456,13 @@ def test_the_period_form_narrows_and_checks_the_dates(client, birth: Birth) -> N
     assert "暂无实际成效数据" in html
     html = text(client.get(realised_url(birth), {"start": today.isoformat(), "end": today.isoformat()}))
     assert "已办结一件事办件 <b>1</b> 件" in html
-    bad = client.get(realised_url(birth), {"start": today.isoformat(), "end": "2000-01-01"})
-    assert bad.status_code == 400 and "结束日期不能早于开始日期" in text(bad)
+    bad = client.get(
+        realised_url(birth), {"start": today.isoformat(), "end": "2000-01-01"}, headers={"HX-Request": "true"}
+    )
+    assert bad.status_code == 400 and "结束日期不能早于开始日期" in text(bad) and "<html" not in text(bad)
+    # The guide page swaps a 400 in like an answer, so the refusal shows where the figures were.
+    guide = text(client.get(reverse("catalog:bundle_guide", args=[birth.bundle.pk])))
+    assert '"code":"(400|403|409|422)","swap":true' in guide
     bad = client.get(realised_url(birth), {"start": "昨天"})
     assert bad.status_code == 400 and "开始日期格式不正确" in text(bad)
 
