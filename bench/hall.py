@@ -2,41 +2,45 @@
 screens polling, over HTTP against the app served by gunicorn on PostgreSQL, for 60 s. Run by hand:
 
     .venv/bin/python bench/hall.py [--seconds 60] [--windows 200] [--kiosks 2000] [--displays 20]
-        [--kiosk-every 40] [--service 4] [--workers 4] [--worker-class sync] [--threads 4]
+        [--kiosk-every 60] [--service 20] [--workers 4] [--worker-class sync] [--threads 4]
 
 It creates (or reuses) the database ``bench_hall`` on the local PostgreSQL, migrates it and sets up
-one hall, 压测大厅, open all day, with ``--windows`` windows (six in ten 综合受理, the rest 出件,
-帮办代办 and 咨询导办) and one clerk login per window (role with ``hall.call_number``, signed in by
-a session made directly, as two hundred browsers would hold). The hall's numbers of earlier runs
-are deleted first, so each run starts from A001. When today is not a working day of the calendar
-(the bench may run on a weekend), the bench database — only that one — gets today as a 调休上班
-day, since the kiosk refuses numbers outside working days.
+one hall, 压测大厅, open 00:00-23:59, with ``--windows`` windows (six in ten 综合受理, the rest 出件,
+帮办代办 and 咨询导办) and one clerk login per window (a role with ``hall.call_number``, signed in
+by a session made directly, as two hundred browsers would hold one). The hall's numbers of earlier
+runs are deleted first, so each run starts from A001. When today is not a working day of the
+calendar (a run on a weekend), the bench database — only that one — gets today as a 调休上班 day,
+since the kiosk refuses numbers outside working days.
 
-The kiosk page needs no login and no device identity: it is a public page that issues a number
-to whoever presses (the view acts as the device ``<hall>取号机``), limited per address to
-``QUEUE_KIOSK_LIMIT`` numbers in 10 minutes. Every client here shares 127.0.0.1, as a hall's
+The kiosk page needs no login and no device identity: it is a public page that issues a number to
+whoever presses (the view acts as the device ``<hall>取号机``), limited per address to
+``QUEUE_KIOSK_LIMIT`` numbers in 10 minutes. Every client here comes from 127.0.0.1, as a hall's
 kiosks share the hall's address behind its router, so the server runs with that limit raised.
 
 The load, all real HTTP on new connections (``Connection: close``, as gunicorn's sync workers
 answer) from one asyncio process:
 
-- each kiosk presses once every ``--kiosk-every`` seconds on average (uniformly 0.5–1.5 × that,
+- each kiosk presses once every ``--kiosk-every`` seconds on average (uniformly 0.5–1.5 × that, the
   first press at a random moment of the first interval): POST /hall/kiosk/<hall>/ with a business
-  (kinds in the windows' shares, one press in twenty 长者优先); the number printed is parsed from
-  the page. 2,000 kiosks at one press each 40 s offer 50 numbers/s — a person walks up, chooses,
-  takes the slip: a real kiosk is pressed at most every few seconds, most of the day far less;
-- each window loops as a clerk does: POST 叫下一位 (302), GET the panel it is sent to (which shows
-  the number called), serve for ``--service`` seconds (0.5–1.5 × that), POST 办结, GET the panel
-  again; when nobody waits it waits one second and presses again;
-- each hall screen (``--displays``) fetches the htmx partial of /hall/display/<hall>/ every 3 s,
-  as ``_board.html``'s ``hx-trigger="every 3s"`` does.
+  in the windows' shares, one press in twenty 长者优先; the number is read from the slip page.
+  2,000 kiosks at one press a minute offer 33 numbers/s, 120,000 an hour — a person walks up,
+  chooses, takes the slip, so a real kiosk is pressed every few seconds at most, and a busy hall
+  issues a few thousand numbers a day;
+- each window works as a clerk does: POST 叫下一位 (302), GET the panel it is sent to (which shows
+  the number called), serve for ``--service`` seconds (0.5–1.5 × that), POST 办结, GET the panel;
+  when nobody waits, press again 3–7 s later. A number still being served when the run ends is
+  left called;
+- each hall screen (``--displays``) fetches the htmx partial of /hall/display/<hall>/ 3 s after the
+  last one came, as ``_board.html``'s ``hx-trigger="every 3s"`` does.
 
-Then the database is read: no number issued twice in the hall's day, every number a kiosk printed
-is there (none lost) and nothing was issued that no kiosk was told of, every call a window saw
-went to a distinct ticket, called once, by that window, and no window holds two numbers. The
-script prints a table and a JSON line, and exits 1 when an invariant fails (targets, 取号/叫号
-p99 < 200 ms and screen refresh p95 < 50 ms, are reported, not enforced). Figures go in
-docs/benchmarks.md.
+Then the database is read: no number issued twice in the hall's day; every number a kiosk printed
+is there (none lost); numbers issued that no kiosk printed are no more than the take requests left
+unanswered (timeout or 5xx); every call a window saw went to a distinct ticket, called once, by
+that window, and calls no panel showed are no more than the unanswered call and panel requests; no
+window holds two numbers. It prints a table and a JSON line (also the gunicorn workers' CPU per
+request and the load average during the run, since other work on the machine moves the figures),
+and exits 1 when an invariant fails. The targets — 取号/叫号 p99 < 200 ms, screen refresh
+p95 < 50 ms — are reported, not enforced. Figures go in docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -257,7 +261,7 @@ def keep_cookies(jar: dict[str, str], headers: dict[str, list[str]]) -> None:
 
 async def kiosk(port: int, hall: int, stop: float, every: float, rec: Recorder, rng: random.Random) -> None:
     kinds = [k for k, share in KINDS for _ in range(share)]
-    await asyncio.sleep(rng.uniform(0, every))
+    await asyncio.sleep(min(rng.uniform(0, every), max(0.0, stop - time.perf_counter())))
     while time.perf_counter() < stop:
         elder = rng.random() < 0.05
         form = f"csrfmiddlewaretoken={CSRF}&action=take&window_kind={rng.choice(kinds)}"
@@ -282,7 +286,7 @@ async def window(
 ) -> None:
     jar = {"sessionid": setup["session"], "csrftoken": CSRF}
     form = f"csrfmiddlewaretoken={CSRF}".encode()
-    await asyncio.sleep(rng.uniform(0, 2))
+    await asyncio.sleep(rng.uniform(0, 5))  # clerks sit down over the first seconds
 
     async def step(what: str, method: str, path: str) -> tuple[int, bytes]:
         t0 = time.perf_counter()
@@ -296,17 +300,20 @@ async def window(
     while time.perf_counter() < stop:
         status, _ = await step("call", "POST", "/hall/window/call/")
         if status != 302:
-            await asyncio.sleep(1)
+            await asyncio.sleep(min(rng.uniform(3, 7), max(0.0, stop - time.perf_counter())))
             continue
         status, page = await step("panel", "GET", "/hall/window/")
         number, finish = CURRENT.search(page), FINISH.search(page)
         if status != 200 or not number or not finish:
             rec.empty_calls += 1
-            await asyncio.sleep(1)  # nobody waiting: the clerk looks up, then presses again
+            # Nobody waiting (the panel says 等候 0 人): the clerk looks up and presses again later.
+            await asyncio.sleep(min(rng.uniform(3, 7), max(0.0, stop - time.perf_counter())))
             continue
         rec.calls.append((int(finish.group(1)), setup["id"], number.group(1).decode()))
-        # 办结 after the service, or when the run ends (the last person is finished, not left).
-        await asyncio.sleep(min(rng.uniform(0.5, 1.5) * service, max(0.0, stop - time.perf_counter())))
+        serve = rng.uniform(0.5, 1.5) * service
+        if time.perf_counter() + serve > stop:
+            break  # still serving when the run ends: 200 windows finishing at once is no real load
+        await asyncio.sleep(serve)
         status, _ = await step("finish", "POST", f"/hall/window/{finish.group(1).decode()}/finish/")
         if status == 302:
             await step("panel", "GET", "/hall/window/")
@@ -462,13 +469,21 @@ def main() -> None:
         for what, counts in rec.statuses.items()
         if any(s not in (200, 302) for s in counts) or what.endswith(("no-number", "wrong-page"))
     }
+
+    def unanswered(*whats: str) -> int:
+        return sum(n for w in whats for st, n in rec.statuses.get(w, {}).items() if st == 0 or st >= 500)
+
+    # A request whose answer never came (timeout, 5xx) may still have committed: a number issued
+    # that no kiosk printed, a call no panel showed. Those are counted, not lost, as long as they
+    # are no more than the unanswered requests; anything beyond that, or any number twice, fails.
     invariants = {
         "no_number_twice": not check["twice"],
         "none_lost": check["lost_count"] == 0,
-        "none_issued_untold": check["untold_count"] == 0,
+        "issued_untold_within_unanswered": check["untold_count"] <= unanswered("take"),
         "calls_distinct": check["calls_distinct"] == check["calls_seen"]
         and check["called_more_than_once"] == 0,
-        "calls_as_seen": check["calls_wrong_count"] == 0 and check["called_in_db"] == check["calls_seen"],
+        "calls_as_seen": check["calls_wrong_count"] == 0
+        and 0 <= check["called_in_db"] - check["calls_seen"] <= unanswered("call", "panel"),
         "one_number_per_window": check["windows_holding_two"] == 0,
     }
     targets = {
