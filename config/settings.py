@@ -292,6 +292,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several matters have a field named "state": each choice set gets its own schema name.
+    "ENUM_NAME_OVERRIDES": {
+        "AppealStateEnum": "zhengwu.appeals.workflow.AppealState",
+        "ApplicationStateEnum": "zhengwu.applications.workflow.ApplicationState",
+        "BundleStateEnum": "zhengwu.applications.models.BundleState",
+        "ProxyStateEnum": "zhengwu.applications.models.ProxyState",
+        "AppointmentStateEnum": "zhengwu.hall.models.AppointmentState",
+        "TicketStateEnum": "zhengwu.hall.models.TicketState",
+    },
 }
 
 # Working hours for fractional working-day limits (0.5 = half a working day).

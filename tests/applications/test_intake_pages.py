@@ -131,9 +131,27 @@ def test_lookup_without_htmx_reloads_the_screen_with_the_code(office, client):
     assert "2. 事项" in html and "法人" in html
 
 
+def _valid_uscc(code: str) -> bool:
+    from django.core.exceptions import ValidationError
+
+    from zhengwu.core.validators import validate_uscc
+
+    try:
+        validate_uscc(code)
+    except ValidationError:
+        return False
+    return True
+
+
 def test_a_bad_check_digit_names_the_field_and_saves_nothing(office, client):
     login(client, office.clerk)
-    bad = office.citizen.id_number[:17] + ("0" if office.citizen.id_number[17] != "0" else "1")
+    # A wrong check digit — one that does not make the number a valid 统一社会信用代码 by chance
+    # either (an all-digit code can be both; the screen then takes it as an enterprise's).
+    bad = next(
+        candidate
+        for candidate in (office.citizen.id_number[:17] + d for d in "0123456789X")
+        if candidate != office.citizen.id_number and not _valid_uscc(candidate)
+    )
     response = client.get(INTAKE, {"code": bad})
     assert response.status_code == 400
     assert "公民身份号码校验码错误" in errors_near(text(response), 'id="applicant"')
