@@ -143,10 +143,11 @@ class LoadedKey:
 
     def __init__(self, pointer: int):
         self.pointer = pointer
+        self._free = _lib().EVP_PKEY_free  # held here: module globals may be gone at interpreter exit
 
     def __del__(self) -> None:
         if getattr(self, "pointer", None):
-            _lib().EVP_PKEY_free(self.pointer)
+            self._free(self.pointer)
             self.pointer = 0
 
 
