@@ -132,13 +132,17 @@ def test_apply_online_accept_and_every_child_is_listed_with_its_state(birth: Bir
     assert seen["state_name"] == "待预审" and seen["light"] == ""
     assert seen["applicant_code"] == birth.citizen.id_number  # the window sees it whole
     assert seen["form_data"]["newborn_name"] == "张小宝"
-    assert [a["code"] for a in seen["available_actions"]] == ["accept", "refuse"]
+    assert [a["code"] for a in seen["available_actions"]] == ["accept", "refuse", "withdraw"]
     assert [c["item"]["name"] for c in seen["children"]] == [CERT, HUKOU, MEDICAL]
     assert {c["state"] for c in seen["children"]} == {"submitted"}
 
     accepted = ok(clerk.post(url(number, "accept/"), {"note": "材料齐全", "version": seen["version"]}))
     assert accepted["state"] == "in_progress" and accepted["state_name"] == "办理中"
-    assert accepted["due_at"] and accepted["light"] == "green" and accepted["available_actions"] == []
+    assert (
+        accepted["due_at"]
+        and accepted["light"] == "green"
+        and [a["code"] for a in accepted["available_actions"]] == ["withdraw"]
+    )
     kids = {c["item"]["name"]: c for c in accepted["children"]}
     assert {c["state"] for c in kids.values()} == {"accepted"}
     assert {c["department"]["name"] for c in kids.values()} == {"卫生健康委员会", "公安局", "医疗保障局"}
@@ -164,7 +168,7 @@ def test_apply_online_accept_and_every_child_is_listed_with_its_state(birth: Bir
         ("submit", "申请人"),
         ("accept", "综合受理窗口"),
     ]
-    assert mine["available_actions"] == []
+    assert [a["code"] for a in mine["available_actions"]] == ["withdraw"]  # nothing decided yet
     assert detail(clerk, number)["steps"][1]["actor"] == "窗口甲"
     printed = citizen.get(notice["pdf_url"])
     assert printed.status_code == 200 and printed["Content-Type"] == "application/pdf"

@@ -501,3 +501,66 @@ def test_the_approvers_queue_tags_a_bundle_child_and_says_it_waits(birth: Birth,
     client.force_login(birth.approvers["police"])
     page = client.get("/applications/review/").content.decode()
     assert f"一件事 {parent.number}" in page and "待前置事项办结" in page and hukou.number in page
+
+
+# ---------------------------------------------------------------------------------------------
+# 撤回 of a whole bundle application
+
+
+def test_the_applicant_withdraws_the_whole_bundle_while_nothing_is_decided(birth: Birth, client) -> None:
+    parent = bundles.accept(bundle_application=apply(birth).bundle_application, by=birth.clerk)
+    client.force_login(birth.citizen_user)
+    page = client.get(f"/apply/mine/bundle/{parent.number}/").content.decode()
+    assert 'id="withdraw-form"' in page
+    response = client.post(
+        f"/apply/mine/bundle/{parent.number}/withdraw/", {"reason": "", "version": parent.version}
+    )
+    assert response.status_code == 400 and "请填写撤回理由" in response.content.decode()
+    response = client.post(
+        f"/apply/mine/bundle/{parent.number}/withdraw/",
+        {"reason": "孩子随父亲在外地落户", "version": parent.version},
+    )
+    assert response.status_code == 302
+    parent.refresh_from_db()
+    assert parent.state == B.WITHDRAWN and parent.closed_at is not None
+    assert set(parent.children.values_list("state", flat=True)) == {S.WITHDRAWN}
+    assert (
+        "申请已撤回：孩子随父亲在外地落户"
+        in client.get(f"/apply/mine/bundle/{parent.number}/").content.decode()
+    )
+
+
+def test_withdrawal_is_refused_once_an_item_is_decided_and_for_another_citizen(birth: Birth) -> None:
+    parent = bundles.accept(bundle_application=apply(birth).bundle_application, by=birth.clerk)
+    stranger = UserFactory(username="nosy", is_staff=False, department=None)
+    with pytest.raises(NotAllowed):
+        bundles.withdraw(bundle_application=parent, by=stranger, reason="x")
+    child = children(parent)["城乡居民医保参保登记"]
+    child = services.review(application=child, by=birth.approvers["medical"])
+    services.decide(application=child, by=birth.approvers["medical"], approved=True, opinion="符合")
+    with pytest.raises(Conflict, match="不能整件撤回"):
+        bundles.withdraw(
+            bundle_application=BundleApplication.objects.get(pk=parent.pk),
+            by=birth.citizen_user,
+            reason="不办了",
+        )
+    assert BundleApplication.objects.get(pk=parent.pk).state == B.IN_PROGRESS
+    assert not bundles.withdrawable(BundleApplication.objects.get(pk=parent.pk))
+
+
+def test_the_api_offers_and_performs_withdrawal_for_the_applicant(birth: Birth) -> None:
+    from rest_framework.test import APIClient
+
+    parent = apply(birth).bundle_application
+    api = APIClient()
+    api.force_authenticate(birth.citizen_user)
+    detail = api.get(f"/api/bundle-applications/{parent.number}/").json()
+    assert [a["code"] for a in detail["available_actions"]] == ["withdraw"]
+    done = api.post(
+        f"/api/bundle-applications/{parent.number}/withdraw/", {"reason": "不办了"}, format="json"
+    )
+    assert done.status_code == 200 and done.json()["state"] == "withdrawn"
+    again = api.post(
+        f"/api/bundle-applications/{parent.number}/withdraw/", {"reason": "不办了"}, format="json"
+    )
+    assert again.status_code == 409

@@ -62,6 +62,7 @@ from .serializers import (
     ApplicationConfirmReceiptInput,
     ApplicationHandOverInput,
     ApplicationPostInput,
+    ApplicationReasonInput,
     ApplicationRefuseInput,
     ApplicationVersionInput,
 )
@@ -199,6 +200,15 @@ STEPS: dict[str, Step] = {
         (B.COMPLETED,),
         "全部结果一个邮件寄出（申请时选择邮寄的），EMS 邮件号校验位须正确。",
     ),
+    "withdraw": Step(
+        "撤回申请",
+        ApplicationReasonInput,
+        _call("withdraw"),
+        P_ACCEPT,
+        (B.SUBMITTED, B.IN_PROGRESS),
+        "申请人（本人账号）或综合受理窗口为其整件撤回（须写理由）：受理前，或受理后尚无事项作出决定时；"
+        "各事项办件一并撤回。已有事项作出决定的为 409。",
+    ),
     "confirm_receipt": Step(
         "确认签收",
         ApplicationConfirmReceiptInput,
@@ -218,21 +228,28 @@ def available_actions(user: Any, parent: BundleApplication) -> list[dict[str, st
     """What ``user`` can do to ``parent`` now: the role's permission and the bundle's state (the
     services decide, this only offers)."""
     if not user.is_staff:
-        return []
+        owner = user.pk in parent.applicant_user_ids
+        return (
+            [_offer("withdraw", STEPS["withdraw"], parent)] if owner and bundles.withdrawable(parent) else []
+        )
     out = []
     for code, step in STEPS.items():
         if parent.state not in step.states or not user.has_perm(step.permission):
             continue
+        if code == "withdraw" and not bundles.withdrawable(parent):
+            continue
         if code == "post" and not parent.postal_address:
             continue
-        out.append(
-            {
-                "code": code,
-                "label": step.label,
-                "path": reverse(f"bundle-application-{_path_of(code)}", args=[parent.number]),
-            }
-        )
+        out.append(_offer(code, step, parent))
     return out
+
+
+def _offer(code: str, step: Step, parent: BundleApplication) -> dict[str, str]:
+    return {
+        "code": code,
+        "label": step.label,
+        "path": reverse(f"bundle-application-{_path_of(code)}", args=[parent.number]),
+    }
 
 
 def detail_response(request: Request, number: str, *, status_code: int = 200) -> Response:

@@ -24,7 +24,7 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zhengwu.casework.deadlines import Lights
 from zhengwu.casework.paging import keyset
@@ -33,10 +33,19 @@ from zhengwu.catalog.models import Bundle, VersionStatus
 from zhengwu.core.errors import DomainError
 from zhengwu.web.htmx import render_page
 
-from . import bundles, services
+from . import bundles, exports, services
 from .bundle_selectors import owned_bundles, realised_savings, with_children
 from .models import Application, BundleApplication, BundleEvent, BundleState, Channel, Notice
-from .public_forms import KEY, ApplyForm, _checked, _text, applicant_choices, material_field, place_error
+from .public_forms import (
+    KEY,
+    ApplyForm,
+    WithdrawForm,
+    _checked,
+    _text,
+    applicant_choices,
+    material_field,
+    place_error,
+)
 from .public_selectors import Step, light_label, light_of, public_state
 from .workflow import ApplicationState as S
 
@@ -308,9 +317,7 @@ def child_rows(parent: BundleApplication, lights: Lights) -> list[ChildRow]:
 
 
 def bundle_light(parent: BundleApplication, lights: Lights) -> str:
-    if parent.accepted_at is None or parent.due_at is None or parent.state == B.NOT_ACCEPTED:
-        return ""
-    return lights(parent.accepted_at, parent.due_at, done_at=parent.completed_at)
+    return exports.bundle_light(parent, lights)
 
 
 def _describe(e: BundleEvent, parent: BundleApplication, items: dict[str, str]) -> Step | None:
@@ -343,6 +350,8 @@ def _describe(e: BundleEvent, parent: BundleApplication, items: dict[str, str]) 
             )
         case "confirm_receipt":
             return Step(e.at, "邮件已签收")
+        case "withdraw":
+            return Step(e.at, f"申请已撤回：{e.note}")
         case _:
             return None
 
@@ -454,10 +463,11 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     parent = _owned(request, number)
+    form = WithdrawForm(initial={"version": parent.version}) if bundles.withdrawable(parent) else None
     return render(
         request,
         "applications/public/bundle_detail.html",
-        {**_context(parent), "notices": parent.notices.order_by("issued_at", "id")},
+        {**_context(parent), "notices": parent.notices.order_by("issued_at", "id"), "withdraw_form": form},
     )
 
 
@@ -559,3 +569,35 @@ def realised(request: HttpRequest, bundle_id: int) -> HttpResponse:
         },
         status=status,
     )
+
+
+@require_POST
+def withdraw(request: HttpRequest, number: str) -> HttpResponse:
+    """撤回 of the applicant's own bundle application, with the reason, after the page asked to confirm."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    parent = _owned(request, number)
+    form = WithdrawForm(request.POST)
+    if form.is_valid():
+        try:
+            bundles.withdraw(
+                bundle_application=parent,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                version=form.cleaned_data.get("version"),
+            )
+        except DomainError as exc:
+            form.add_error("reason" if exc.field == "reason" else None, exc.message)
+            status = exc.status
+        else:
+            messages.success(request, "一件事申请已撤回，各事项一并撤回。")
+            return redirect("applications_public:bundle_detail", number=parent.number)
+    else:
+        status = 400
+    parent = _owned(request, number)
+    context = {
+        **_context(parent),
+        "notices": parent.notices.order_by("issued_at", "id"),
+        "withdraw_form": form,
+    }
+    return render(request, "applications/public/bundle_detail.html", context, status=status)

@@ -18,7 +18,7 @@ from zhengwu.catalog.api import NamedRefSerializer
 from zhengwu.catalog.selectors import BundleSavings, Saving
 from zhengwu.core.validators import mask_id_number, mask_phone
 
-from . import services
+from . import bundles, services
 from .models import ApplicantKind, Application, BundleApplication, BundleEvent, BundleState, Channel, Notice
 from .serializers import (
     ApplicantInput,
@@ -34,17 +34,7 @@ CHILD_STATE_HELP = " / ".join(f"{value} {label}" for value, label in Application
 LIGHT_HELP = "时限灯：green 正常 / yellow 临期 / red 超期 / paused 暂停计时（等待前置事项等）；未受理为空"
 WINDOW = "综合受理窗口"
 # The bundle application's own steps: what its history calls them.
-STEP_LABELS = {
-    "submit": "提交申请",
-    "accept": "受理",
-    "refuse": "不予受理",
-    "item_done": "事项办结",
-    "item_refused": "事项不予许可",
-    "complete": "办结",
-    "hand_over": "窗口出件",
-    "post": "邮寄出件",
-    "confirm_receipt": "确认签收",
-}
+STEP_LABELS = bundles.STEP_LABELS
 # What happened, not what the catalogue promises: hence not catalog.SAVING_LABELS' 办理时限.
 REALISED_LABELS = {
     "time": "办理用时（工作日）",
@@ -76,7 +66,9 @@ def bundle_light(parent: BundleApplication, lights: Lights) -> str:
 
 
 class BundleActionSerializer(serializers.Serializer[Any]):
-    code = serializers.CharField(help_text="动作代码：accept / refuse / hand_over / post / confirm_receipt")
+    code = serializers.CharField(
+        help_text="动作代码：accept / refuse / withdraw / hand_over / post / confirm_receipt"
+    )
     label = serializers.CharField(help_text="动作名称")  # type: ignore[assignment]  # Field.label: a field named label
     path = serializers.CharField(help_text="POST 的地址")
 

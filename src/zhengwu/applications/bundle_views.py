@@ -58,17 +58,7 @@ NUMBER = re.compile(r"^YJ-\d{8}-\d{6}$", re.IGNORECASE)
 SESSION_RECEIPT = "applications.bundle_intake_receipt"
 TEXTAREA = forms.Textarea(attrs={"rows": 2})
 
-EVENT_LABELS = {
-    "submit": "提交申请",
-    "accept": "受理",
-    "refuse": "不予受理",
-    "item_done": "事项办结",
-    "item_refused": "事项不予许可",
-    "complete": "全部办结",
-    "hand_over": "窗口出件",
-    "post": "邮寄出件",
-    "confirm_receipt": "邮件签收",
-}
+EVENT_LABELS = bundles.STEP_LABELS
 
 
 def _user(request: HttpRequest) -> User:

@@ -77,6 +77,19 @@ CHAIN = Chain(
     sealed=SEALED_FIELDS,
     noun="一件事办件",
 )
+# What the bundle application's own history calls its steps (pages, API, exports).
+STEP_LABELS = {
+    "submit": "提交申请",
+    "accept": "受理",
+    "refuse": "不予受理",
+    "withdraw": "撤回申请",
+    "item_done": "事项办结",
+    "item_refused": "事项不予许可",
+    "complete": "全部办结",
+    "hand_over": "窗口出件",
+    "post": "邮寄出件",
+    "confirm_receipt": "邮件签收",
+}
 # The steps the applicant goes through (for the realised savings): the bundle's, or each child's
 # had it been applied for alone.
 APPLICANT_STEPS = frozenset({"submit", "accept", "refuse", "hand_over", "post", "confirm_receipt"})
@@ -659,6 +672,42 @@ def refuse(
     parent.closed_at = at
     _step(parent, "refuse", actor, at=at, to=B.NOT_ACCEPTED, note=reason, update=["closed_at"])
     issue(parent, NoticeKind.REFUSAL, by=actor, at=at, reason=reason, remedy=remedy)
+    return parent
+
+
+def withdrawable(parent: BundleApplication) -> bool:
+    """撤回 of the whole bundle application: before 受理, or after it while no item is decided."""
+    if parent.state == B.SUBMITTED:
+        return True
+    return parent.state == B.IN_PROGRESS and all(
+        c.state in WITHDRAWABLE_STATES or c.state == S.WITHDRAWN for c in parent.children.all()
+    )
+
+
+@transaction.atomic
+def withdraw(
+    *, bundle_application: BundleApplication, by: Any, reason: str, version: int | None = None
+) -> BundleApplication:
+    """撤回 by the applicant (their own account) or at the window for them: every item ends, with
+    the reason; refused once any item has been decided (its result then stands and is handed over)."""
+    actor = services._actor(by)
+    parent = _lock(bundle_application, version)
+    if actor.kind == ActorKind.CITIZEN:
+        authorise(actor, doing="撤回申请", owner_ids=parent.applicant_user_ids)
+    else:
+        authorise(actor, doing="撤回申请", permission=P_ACCEPT)
+    if not withdrawable(parent):
+        raise Conflict(
+            f"一件事办件当前为“{parent.get_state_display()}”，已有事项作出决定或已办结，不能整件撤回",
+            field="state",
+        )
+    reason = services._text(reason, field="reason", label="撤回理由", max_length=500, required=True)
+    at = services._now()
+    for child in _children(parent):
+        if child.state in WITHDRAWABLE_STATES:
+            _stop(child, actor, at, reason)
+    parent.closed_at = at
+    _step(parent, "withdraw", actor, at=at, to=B.WITHDRAWN, note=reason, update=["closed_at"])
     return parent
 
 

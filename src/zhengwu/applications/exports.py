@@ -18,6 +18,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse
 from django.utils import timezone
 
+from zhengwu.casework import deadlines
 from zhengwu.core.excel import Column, ExcelWriter, xlsx_response
 from zhengwu.core.validators import mask_id_number
 
@@ -192,7 +193,7 @@ BUNDLE_CHILD_COLUMNS: tuple[Column, ...] = (
 )
 
 
-def bundle_light(parent: BundleApplication, lights: Lights) -> str:
+def bundle_light(parent: BundleApplication, lights: deadlines.Lights) -> str:
     """The bundle application's light: from 受理 to its promised time while in progress, then
     whether it was done (办结) in time; nothing before 受理 and for what was not accepted."""
     if parent.accepted_at is None or parent.due_at is None:

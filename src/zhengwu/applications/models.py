@@ -731,6 +731,7 @@ class BundleState(models.TextChoices):
     POSTED = "posted", "已寄出"
     DELIVERED = "delivered", "已出件"
     STOPPED = "stopped", "已终止"
+    WITHDRAWN = "withdrawn", "已撤回"
 
 
 class BundleApplication(TimeStampedModel):

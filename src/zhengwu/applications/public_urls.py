@@ -15,6 +15,7 @@ urlpatterns = [
     path("bundle/receipt/", bundle_views.receipt, name="bundle_receipt"),
     path("mine/bundles/", bundle_views.mine, name="mine_bundles"),
     path("mine/bundle/<str:number>/", bundle_views.detail, name="bundle_detail"),
+    path("mine/bundle/<str:number>/withdraw/", bundle_views.withdraw, name="bundle_withdraw"),
     path(
         "mine/bundle/<str:number>/notices/<str:notice_number>.pdf",
         bundle_views.notice_pdf,
