@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import base64
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,14 +22,14 @@ VAR_DIR = Path(env.str("ZHENGWU_VAR_DIR", default=str(BASE_DIR / "var")))
 (VAR_DIR / "static").mkdir(parents=True, exist_ok=True)
 
 
-def _generated_key(key: str, filename: str) -> str:
+def _generated_key(key: str, filename: str, make: Callable[[], str] = lambda: secrets.token_urlsafe(50)) -> str:
     """``key`` as the environment gave it, or else var/<filename>, made on first run and never
     committed (var/ is ignored)."""
     if key:
         return key
     path = VAR_DIR / filename
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
+        path.write_text(make())
         path.chmod(0o600)
     return path.read_text().strip()
 
@@ -66,6 +68,7 @@ INSTALLED_APPS = [
     "zhengwu.triage",
     "zhengwu.appeals",
     "zhengwu.applications",
+    "zhengwu.licences",
     "zhengwu.hall",
     "zhengwu.notifications",
     "zhengwu.api",
@@ -208,6 +211,13 @@ CLIENT_IP_HEADER = env.str("CLIENT_IP_HEADER", default="")
 # The key of the citizens' query codes (查询码, stored as HMACs): apart from SECRET_KEY, so that
 # rotating the secret key leaves every code working.
 QUERY_CODE_KEY = _generated_key(env.str("QUERY_CODE_KEY", default=""), "query_code_key")
+
+# The keys that seal the departments' SM2 private keys at rest (电子印章, licences/crypto.py):
+# "id:base64(32 bytes)" pairs, comma-separated, the current one first. If unset, one is generated
+# into var/licence_sealing_keys on first run.
+LICENCE_SEALING_KEYS = env.str("LICENCE_SEALING_KEYS", default="") or _generated_key(
+    "", "licence_sealing_keys", lambda: f"local1:{base64.b64encode(secrets.token_bytes(32)).decode()}"
+)
 
 # Counters every worker must share (login and tracking lock-outs, API throttles): the database by
 # default (table created by core's migration 0002), Redis when CACHE_URL is set.

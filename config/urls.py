@@ -29,6 +29,8 @@ urlpatterns = [
     path("hall/", include("zhengwu.hall.urls")),
     path("appointments/", include("zhengwu.hall.public_urls")),
     path("triage/", include("zhengwu.triage.urls")),
+    path("licences/", include("zhengwu.licences.public_urls")),
+    path("my/licences/", include("zhengwu.licences.urls")),
     path("open311/v2/", include("zhengwu.appeals.open311")),
     path("", include("zhengwu.appeals.public_urls")),
     path("", include("zhengwu.catalog.urls")),

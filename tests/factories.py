@@ -76,3 +76,22 @@ class EnterpriseFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"示范科技有限公司{n}")
     uscc = factory.Sequence(lambda n: make_uscc(n + 1, prefix="91410200"))
     legal_representative = "张三"
+
+
+class LicenceTypeFactory(factory.django.DjangoModelFactory):
+    """A licence type defined and issued by one department (give ``defining_department``)."""
+
+    class Meta:
+        model = "licences.LicenceType"
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"测试证照{n}")
+    code = factory.LazyAttributeSequence(lambda o, n: f"{o.defining_department.uscc}{n % 1000:03d}")
+    defining_department = factory.SubFactory(DepartmentFactory)
+    holder_kind = "person"
+    validity_years = 5
+    surface_fields = [{"name": "address", "label": "住址"}]
+
+    @factory.post_generation
+    def issuers(self, create: bool, extracted: list | None, **kwargs: object) -> None:
+        self.issuing_departments.add(*(extracted or [self.defining_department]))

@@ -21,4 +21,6 @@ urlpatterns = [
     path("", include("zhengwu.applications.api")),
     path("", include("zhengwu.applications.proxy_api")),
     path("", include("zhengwu.hall.api")),
+    path("", include("zhengwu.licences.verify_api")),
+    path("", include("zhengwu.licences.api")),
 ]

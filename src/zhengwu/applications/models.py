@@ -274,6 +274,14 @@ class ApplicationMaterial(models.Model):
     deferred_until = models.DateField("容缺补交期限", null=True, blank=True)
     handed_in_at = models.DateTimeField("补交时间", null=True, blank=True)
     note = models.CharField("备注", max_length=500, blank=True)
+    licence = models.ForeignKey(
+        "licences.Licence",
+        verbose_name="免提交所用电子证照",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     order = models.PositiveSmallIntegerField("排序", default=0)
 
     class Meta:

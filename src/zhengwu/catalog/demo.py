@@ -1553,6 +1553,9 @@ def _check(departments: Mapping[str, Department]) -> None:
 def load_demo_catalog(*, departments: dict[str, Department]) -> None:
     """Create or update the demo catalogue for the given departments (keyed as in DEPARTMENTS)."""
     _check(departments)
+    from zhengwu.licences.demo import load_demo_licence_types
+
+    licence_types = load_demo_licence_types(departments=departments)
 
     events: dict[tuple[str, str], LifeEvent] = {}
     for order, (audience, name) in enumerate(LIFE_EVENTS, start=1):
@@ -1562,7 +1565,7 @@ def load_demo_catalog(*, departments: dict[str, Department]) -> None:
         key: _sync(
             Material,
             {"name": name, "issuing_body": issuer},
-            {"kind": MaterialKind.DOCUMENT, "licence_type": licence},
+            {"kind": MaterialKind.DOCUMENT, "licence_type": licence_types[licence] if licence else None},
         )
         for key, (name, issuer, licence) in MATERIALS.items()
     }
@@ -1594,7 +1597,7 @@ def load_demo_catalog(*, departments: dict[str, Department]) -> None:
                 "process_steps": list(spec.steps),
                 "form_fields": _fields(spec.fields),
                 "result_name": spec.result,
-                "result_licence_type": spec.licence,
+                "result_licence_type": licence_types[spec.licence] if spec.licence else None,
                 "consultation_phone": f"0371-2356{DEPARTMENT_KEYS.index(spec.department) + 1:04d}",
                 "status": VersionStatus.PUBLISHED,
                 "valid_from": VALID_FROM,
@@ -1605,7 +1608,7 @@ def load_demo_catalog(*, departments: dict[str, Department]) -> None:
         form = _sync(
             Material,
             {"name": spec.form, "issuing_body": FORM_ISSUER},
-            {"kind": MaterialKind.FORM, "licence_type": ""},
+            {"kind": MaterialKind.FORM, "licence_type": None},
         )
         uses = [(form, Use(spec.form, critical=True)), *((materials[u.key], u) for u in spec.materials)]
         for order, (material, use) in enumerate(uses, start=1):

@@ -120,7 +120,15 @@ class ServiceItem(TimeStampedModel):
         "申请表字段", default=list, help_text='[{"name": "applicant_name", "label": "申请人姓名"}, …]'
     )
     result_name = models.CharField("审批结果名称", max_length=200, blank=True)
-    result_licence_type = models.CharField("结果证照类型", max_length=100, blank=True)
+    result_licence_type = models.ForeignKey(
+        "licences.LicenceType",
+        verbose_name="结果证照类型",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="producing_items",
+        help_text="办结后制发的电子证照",
+    )
     consultation_phone = models.CharField("咨询电话", max_length=50, blank=True)
     version = models.PositiveIntegerField("版本号", default=1)
     status = models.CharField(
@@ -183,8 +191,14 @@ class Material(models.Model):
     kind = models.CharField(
         "类别", max_length=10, choices=MaterialKind.choices, default=MaterialKind.DOCUMENT
     )
-    licence_type = models.CharField(
-        "可替代的电子证照类型", max_length=100, blank=True, help_text="持有该电子证照时此材料免提交"
+    licence_type = models.ForeignKey(
+        "licences.LicenceType",
+        verbose_name="可替代的电子证照类型",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="materials",
+        help_text="持有该电子证照时此材料免提交",
     )
 
     class Meta:

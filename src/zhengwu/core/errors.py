@@ -28,3 +28,9 @@ class Conflict(DomainError):
 
 class NotAllowed(DomainError):
     status = 403
+
+
+class NotFound(DomainError):
+    """What was asked for does not exist (or is not this user's to see)."""
+
+    status = 404
