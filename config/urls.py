@@ -29,6 +29,7 @@ urlpatterns = [
     path("hall/", include("zhengwu.hall.urls")),
     path("appointments/", include("zhengwu.hall.public_urls")),
     path("triage/", include("zhengwu.triage.urls")),
+    path("licences/staff/", include("zhengwu.licences.staff_urls")),
     path("licences/", include("zhengwu.licences.public_urls")),
     path("my/licences/", include("zhengwu.licences.urls")),
     path("open311/v2/", include("zhengwu.appeals.open311")),
