@@ -22,7 +22,9 @@ VAR_DIR = Path(env.str("ZHENGWU_VAR_DIR", default=str(BASE_DIR / "var")))
 (VAR_DIR / "static").mkdir(parents=True, exist_ok=True)
 
 
-def _generated_key(key: str, filename: str, make: Callable[[], str] = lambda: secrets.token_urlsafe(50)) -> str:
+def _generated_key(
+    key: str, filename: str, make: Callable[[], str] = lambda: secrets.token_urlsafe(50)
+) -> str:
     """``key`` as the environment gave it, or else var/<filename>, made on first run and never
     committed (var/ is ignored)."""
     if key:

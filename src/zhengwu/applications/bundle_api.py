@@ -595,6 +595,7 @@ class BundleRealisedSavingsView(APIView):
             "start": start,
             "end": end,
             **savings_data(savings),
+            "materials_by_licence": bundle_selectors.exempt_by_licence(bundle, start=start, end=end),
         }
         return Response(BundleRealisedSavingsSerializer(body).data)
 

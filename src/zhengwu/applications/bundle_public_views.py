@@ -34,7 +34,7 @@ from zhengwu.core.errors import DomainError
 from zhengwu.web.htmx import render_page
 
 from . import bundles, exports, services
-from .bundle_selectors import owned_bundles, realised_savings, with_children
+from .bundle_selectors import exempt_by_licence, owned_bundles, realised_savings, with_children
 from .models import Application, BundleApplication, BundleEvent, BundleState, Channel, Notice
 from .public_forms import (
     KEY,
@@ -564,6 +564,7 @@ def realised(request: HttpRequest, bundle_id: int) -> HttpResponse:
             "form": form,
             "rows": rows,
             "count": savings.bundle_count if savings is not None else 0,
+            "by_licence": exempt_by_licence(bundle, start=start, end=end) if savings is not None else 0,
             "start": start,
             "end": end,
         },

@@ -191,5 +191,22 @@ def realised_savings(
     )
 
 
+def exempt_by_licence(
+    bundle: Bundle | None = None, *, start: date | None = None, end: date | None = None
+) -> int:
+    """Materials of the completed bundle applications (each once per bundle application) that were
+    not handed in because the applicant's e-licence stood in for them (免提交)."""
+    return (
+        ApplicationMaterial.objects.filter(
+            application__bundle_application__in=completed(bundle, start=start, end=end),
+            status=MaterialStatus.EXEMPT,
+            licence__isnull=False,
+        )
+        .values("application__bundle_application_id", "item_material__material_id")
+        .distinct()
+        .count()
+    )
+
+
 def realised_by_bundle(bundles: Iterable[Bundle], **period: Any) -> dict[int, BundleSavings]:
     return {b.pk: realised_savings(b, **period) for b in bundles}

@@ -355,6 +355,7 @@ class BundleRealisedSavingsSerializer(RealisedSavingsSerializer):
     bundle = NamedRefSerializer(help_text="一件事")
     start = serializers.DateField(allow_null=True, help_text="统计期间自（办结日期，含）")
     end = serializers.DateField(allow_null=True, help_text="统计期间至（办结日期，含）")
+    materials_by_licence = serializers.IntegerField(help_text="其中凭电子证照免提交的材料（份）")
 
 
 class RealisedSavingsRowSerializer(RealisedSavingsSerializer):

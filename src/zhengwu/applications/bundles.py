@@ -468,7 +468,8 @@ def apply_online(
     for material_id, line in lines.items():
         files = list(uploads.get(material_id) or []) if material_id is not None else []
         if not files:
-            if line.material.required:
+            targets = rows.get(material_id or 0, [])
+            if line.material.required and not (targets and all(row.licence_id for row in targets)):
                 raise InvalidInput(f"请上传“{line.material.name}”", field=f"materials.{material_id}")
             continue
         targets = rows.get(material_id or 0, [])

@@ -357,7 +357,9 @@ class CompleteForm(VersionForm):
 
 
 class CertifyForm(VersionForm):
-    licence_number = forms.CharField(label="证照编号", max_length=100)
+    licence_number = forms.CharField(
+        label="证照编号", max_length=100, required=False, help_text="不填则以证照流水号为编号"
+    )
 
 
 class HandOverForm(VersionForm):

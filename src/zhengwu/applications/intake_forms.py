@@ -20,7 +20,7 @@ from . import services
 from .models import ApplicantKind, DeliveryMethod, MaterialStatus
 
 TEXTAREA = forms.Textarea(attrs={"rows": 2})
-EXEMPT_NOTE = "由电子证照提供，待电子证照上线后自动核验"
+EXEMPT_NOTE = "窗口核实免提交"
 MAX_DEFER_DAYS = services.MAX_DEFER_DAYS
 
 # ---------------------------------------------------------------------------------------------
@@ -184,12 +184,22 @@ class MaterialRowForm(forms.Form):
     )
     supplement = forms.BooleanField(label="需补正", required=False)
     reason = forms.CharField(label="补正原因", max_length=500, required=False)
+    paper_reason = forms.CharField(
+        label="仍需纸质材料的原因",
+        max_length=200,
+        required=False,
+        help_text="已有电子证照的材料原则上免提交；确需纸质材料的，写明原因",
+    )
 
-    def __init__(self, *args: Any, use: ItemMaterial, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, use: ItemMaterial, licence: Any = None, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", f"m{use.pk}")
-        kwargs.setdefault("initial", {"originals": use.originals, "copies": use.copies})
+        initial = {"originals": use.originals, "copies": use.copies}
+        if licence is not None:
+            initial["status"] = MaterialStatus.EXEMPT
+        kwargs.setdefault("initial", initial)
         super().__init__(*args, **kwargs)
         self.use = use
+        self.licence = licence  # the applicant's e-licence that stands in for this material
         self.name = use.material.name
 
     @property
@@ -216,6 +226,18 @@ class MaterialRowForm(forms.Form):
             raise forms.ValidationError(f"“{self.name}”是必要材料，不能标为不适用")
         return status
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (
+            self.licence is not None
+            and data.get("status") == MaterialStatus.RECEIVED
+            and not data.get("paper_reason")
+        ):
+            self.add_error(
+                "paper_reason", f"“{self.name}”已由电子证照提供、免提交；如仍需纸质材料，请填写原因"
+            )
+        return data
+
     def mark(self) -> services.MaterialInput | None:
         """The clerk's mark as the services take it; None when not marked (未收)."""
         d = self.cleaned_data
@@ -225,6 +247,8 @@ class MaterialRowForm(forms.Form):
         mark = services.MaterialInput(self.use.pk, status)
         if status == MaterialStatus.RECEIVED:
             mark.originals, mark.copies = d.get("originals") or 0, d.get("copies") or 0
+            if self.licence is not None:
+                mark.note = d.get("paper_reason") or ""
         elif status == MaterialStatus.DEFERRED:
             mark.commitment, mark.defer_days = d.get("commitment") or "", d.get("defer_days")
         elif status == MaterialStatus.EXEMPT:
@@ -240,8 +264,20 @@ class Checklist:
     rows: list[MaterialRowForm]
 
     @classmethod
-    def of(cls, uses: Iterable[ItemMaterial], data: Mapping[str, Any] | None = None) -> Checklist:
-        return cls([MaterialRowForm(data, use=use) for use in uses])
+    def of(
+        cls,
+        uses: Iterable[ItemMaterial],
+        data: Mapping[str, Any] | None = None,
+        *,
+        applicant: Citizen | Enterprise | None = None,
+    ) -> Checklist:
+        """The rows; with ``applicant``, each material one of their e-licences covers is offered
+        as 免提交 with that licence."""
+        from zhengwu.licences.reuse import coverage
+
+        uses = list(uses)
+        licences = coverage(applicant, uses) if applicant is not None else {}
+        return cls([MaterialRowForm(data, use=use, licence=licences.get(use.pk)) for use in uses])
 
     @property
     def rows_by_use(self) -> dict[int, MaterialRowForm]:

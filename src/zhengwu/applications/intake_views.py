@@ -195,7 +195,7 @@ def _render(
     applicant = lookup.applicant
     if applicant is not None and item is not None and form is None:
         form = _new_form(item, applicant)
-        checklist = Checklist.of(_uses(item))
+        checklist = Checklist.of(_uses(item), applicant=applicant)
     context = {
         **lookup.context(register),
         **(_item_context(request, lookup.code) if applicant is not None and item is None else {}),
@@ -237,7 +237,7 @@ def _submit(request: HttpRequest) -> HttpResponse:
             messages.error(request, "事项不存在或当前版本未发布，请重新选择事项")
         return _render(request, lookup=lookup, item=None, status=400)
     form = IntakeForm(request.POST, item=item)
-    checklist = Checklist.of(_uses(item), request.POST)
+    checklist = Checklist.of(_uses(item), request.POST, applicant=lookup.applicant)
     valid = form.is_valid() & checklist.is_valid()
     outcome = form.cleaned_data.get("outcome", "")
     if valid and outcome == "supplement":

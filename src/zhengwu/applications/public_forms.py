@@ -133,6 +133,27 @@ class ApplyForm(forms.Form):
             self.fields[f"material_{use.pk}"] = material_field(
                 use.material.name, required=use.required, note=use.note
             )
+        self._offer_licences()
+
+    def _offer_licences(self) -> None:
+        """免提交: say under each material which of the user's applicants holds an e-licence that
+        stands in for it (the service attaches it when the application is filed)."""
+        from zhengwu.licences.reuse import coverage
+
+        covered: dict[int, list[str]] = {}
+        for _, label, record in self.choices:
+            for use_pk, licence in coverage(record, self.uses).items():
+                who = label.split("：", 1)[-1]
+                covered.setdefault(use_pk, []).append(
+                    f"{who}的电子证照“{licence.licence_type.name}”（编号{licence.number}）"
+                )
+        for use_pk, notes in covered.items():
+            field = self.fields[f"material_{use_pk}"]
+            text = "免提交：已关联" + "、".join(notes) + "，以该申请人申请时无须上传。"
+            field.help_text = f"{text}{field.help_text}" if field.help_text else text
+            field.licence_covered = True  # type: ignore[attr-defined]
+            if len(notes) == len(self.choices):
+                field.material_required = False  # type: ignore[attr-defined]
 
     # -- what the template walks ------------------------------------------------------------------
 

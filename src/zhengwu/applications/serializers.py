@@ -682,7 +682,9 @@ class ApplicationCompleteInput(ApplicationVersionInput):
 
 
 class ApplicationCertifyInput(ApplicationVersionInput):
-    licence_number = serializers.CharField(allow_blank=True, help_text="证照编号")
+    licence_number = serializers.CharField(
+        allow_blank=True, required=False, default="", help_text="证照编号；不填则以证照流水号为编号"
+    )
 
 
 class ApplicationHandOverInput(ApplicationVersionInput):

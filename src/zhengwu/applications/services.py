@@ -567,6 +567,9 @@ def _create(
             critical=use.critical,
             order=n,
         )
+    from zhengwu.licences.reuse import attach
+
+    attach(application, user=actor.user, at=at)
     return application, code
 
 
@@ -699,12 +702,12 @@ def apply_online(
     for use_id, material in by_use.items():
         files = list(uploads.get(use_id) or [])
         if not files:
-            if material.required:
+            if material.required and material.licence_id is None:
                 raise InvalidInput(f"请上传“{material.name}”", field=f"materials.{use_id}")
             continue
         _save_files(material, files, actor)
-        material.status = MaterialStatus.RECEIVED
-        material.save(update_fields=["status"])
+        material.status, material.licence, material.note = MaterialStatus.RECEIVED, None, ""
+        material.save(update_fields=["status", "licence", "note"])
     return Intake(application, code)
 
 
@@ -739,8 +742,19 @@ def _mark_materials(
             continue
         if mark.status not in MaterialStatus.values or mark.status == MaterialStatus.PENDING:
             raise InvalidInput(f"“{material.name}”的收取情况无效", field=f"materials.{use_id}")
+        note = _text(mark.note, field=f"materials.{use_id}", label="备注", max_length=500)
+        if material.licence_id is not None and mark.status == MaterialStatus.EXEMPT:
+            continue  # 免提交 by the licence already attached
+        if material.licence_id is not None:
+            if mark.status == MaterialStatus.RECEIVED and not note:
+                raise InvalidInput(
+                    f"“{material.name}”已由电子证照提供、免提交；如仍需纸质材料，请填写原因",
+                    field=f"materials.{use_id}",
+                )
+            note = f"已有电子证照，仍收取纸质材料：{note}" if note else ""
+            material.licence = None
         material.status = mark.status
-        material.note = _text(mark.note, field=f"materials.{use_id}", label="备注", max_length=500)
+        material.note = note
         material.originals = material.copies = 0
         material.commitment, material.deferred_until = "", None
         if mark.status == MaterialStatus.RECEIVED:
@@ -1355,19 +1369,25 @@ def complete(
 
 @transaction.atomic
 def certify(
-    *, application: Application, by: Any, licence_number: str, version: int | None = None
+    *, application: Application, by: Any, licence_number: str = "", version: int | None = None
 ) -> Application:
-    """制证: the licence the item produces is made; its number is the result number."""
+    """制证: the electronic licence the item produces is made from the decision and the applicant's
+    data and sealed by the department (licences.services.issue_for_application); its 证照编号 —
+    the one given, else its 流水号 — is the result number."""
+    from zhengwu.licences.services import issue_for_application
+
     actor, application = _begin("certify", application, by, version)
-    number = _text(licence_number, field="licence_number", label="证照编号", max_length=100, required=True)
+    number = _text(licence_number, field="licence_number", label="证照编号", max_length=100)
     at = _now()
-    application.result_number, application.certified_at = number, at
+    licence = issue_for_application(application, by=actor.user, number=number, at=at)
+    application.result_number, application.certified_at = licence.number, at
     _move(
         application,
         "certify",
         actor,
         at=at,
-        note=f"已制证：{application.item.result_licence_type} {number}",
+        note=f"已制证：{licence.licence_type.name} {licence.number}（证照标识 {licence.identifier}）",
+        data={"licence_identifier": licence.identifier},
         update=["result_number", "certified_at"],
     )
     _tell_bundle(application, actor, at)

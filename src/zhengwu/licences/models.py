@@ -45,7 +45,10 @@ class LicenceType(TimeStampedModel):
         help_text="定义机构的统一社会信用代码（18位）加3位顺序号",
     )
     defining_department = models.ForeignKey(
-        "org.Department", verbose_name="定义机构", on_delete=models.PROTECT, related_name="defined_licence_types"
+        "org.Department",
+        verbose_name="定义机构",
+        on_delete=models.PROTECT,
+        related_name="defined_licence_types",
     )
     issuing_departments = models.ManyToManyField(
         "org.Department", verbose_name="颁发机构", blank=True, related_name="issued_licence_types"
@@ -86,7 +89,10 @@ class Seal(TimeStampedModel):
         "org.Department", verbose_name="所属部门", on_delete=models.PROTECT, related_name="seals"
     )
     key_id = models.CharField(
-        "印章编码", max_length=40, unique=True, help_text="部门统一社会信用代码-顺序号，如 11440300MB2C00001X-1"
+        "印章编码",
+        max_length=40,
+        unique=True,
+        help_text="部门统一社会信用代码-顺序号，如 11440300MB2C00001X-1",
     )
     name = models.CharField("印章名称", max_length=100, help_text="印章上的文字，一般为部门全称")
     public_key = models.TextField("SM2公钥（PEM）")
@@ -99,7 +105,9 @@ class Seal(TimeStampedModel):
         ordering = ["department__name", "-created_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["department"], condition=Q(retired_at__isnull=True), name="seal_one_current_per_department"
+                fields=["department"],
+                condition=Q(retired_at__isnull=True),
+                name="seal_one_current_per_department",
             )
         ]
 
@@ -192,7 +200,9 @@ class Licence(models.Model):
             models.Index(fields=["enterprise", "-issued_on"], name="licence_enterprise_issued"),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["issuer", "serial", "version"], name="licence_serial_version_once"),
+            models.UniqueConstraint(
+                fields=["issuer", "serial", "version"], name="licence_serial_version_once"
+            ),
             models.CheckConstraint(
                 condition=(Q(holder_kind="person", enterprise__isnull=True))
                 | Q(holder_kind="organisation", citizen__isnull=True),
@@ -266,7 +276,12 @@ class LicenceUse(models.Model):
         related_name="licence_uses",
     )
     share = models.ForeignKey(
-        LicenceShare, verbose_name="授权", null=True, blank=True, on_delete=models.PROTECT, related_name="uses"
+        LicenceShare,
+        verbose_name="授权",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="uses",
     )
 
     class Meta:
@@ -282,7 +297,9 @@ class LicenceUse(models.Model):
 class SerialCounter(models.Model):
     """The last 流水号 an issuing department used in a year (services.next_serial)."""
 
-    department = models.ForeignKey("org.Department", verbose_name="颁发机构", on_delete=models.PROTECT, related_name="+")
+    department = models.ForeignKey(
+        "org.Department", verbose_name="颁发机构", on_delete=models.PROTECT, related_name="+"
+    )
     year = models.PositiveSmallIntegerField("年度")
     last = models.PositiveIntegerField("已用流水号", default=0)
 

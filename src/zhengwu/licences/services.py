@@ -113,7 +113,8 @@ def make_seal(*, department: Any, by: Any, name: str = "") -> Seal:
         actor=by,
         action="licences.seal_rotated" if previous else "licences.seal_created",
         obj=seal,
-        summary=f"{department.name}启用电子印章{seal.key_id}" + (f"，停用{previous.key_id}" if previous else ""),
+        summary=f"{department.name}启用电子印章{seal.key_id}"
+        + (f"，停用{previous.key_id}" if previous else ""),
     )
     return seal
 
@@ -239,6 +240,14 @@ def next_serial(issuer: Any, year: int) -> str:
     return f"{year}{counter.last:08d}"
 
 
+def reserve_serials(issuer: Any, year: int, count: int) -> list[str]:
+    """``count`` consecutive 流水号 of the issuer for a bulk issue (one database round trip)."""
+    counter, _ = SerialCounter.objects.get_or_create(department=issuer, year=year)
+    SerialCounter.objects.filter(pk=counter.pk).update(last=F("last") + count)
+    counter.refresh_from_db(fields=["last"])
+    return [f"{year}{n:08d}" for n in range(counter.last - count + 1, counter.last + 1)]
+
+
 def _sign(licence: Licence) -> None:
     seal = licence.seal
     licence.digest = crypto.sm3(canonical(metadata(licence))).hex()
@@ -276,7 +285,9 @@ def _surface(licence_type: LicenceType, values: Mapping[str, Any]) -> dict[str, 
     out: dict[str, str] = {}
     for spec in licence_type.surface_fields:
         name, label = spec["name"], spec.get("label", spec["name"])
-        out[label] = _text(values.get(name, values.get(label, "")), field=f"surface.{name}", label=label, max_length=500)
+        out[label] = _text(
+            values.get(name, values.get(label, "")), field=f"surface.{name}", label=label, max_length=500
+        )
     return out
 
 
@@ -297,11 +308,8 @@ def build_licence(
     application: Any = None,
     imported: bool = False,
 ) -> Licence:
-    """A signed, unsaved licence (the caller saves it; bulk issue saves many at once)."""
-    if holder.kind != licence_type.holder_kind:
-        raise InvalidInput(
-            f"「{licence_type.name}」的持证主体应为{licence_type.get_holder_kind_display()}", field="holder"
-        )
+    """A signed, unsaved licence (the caller saves it; bulk issue saves many at once). The holder
+    may be of the other kind than the type's usual one (a 个体工商户's 营业执照 is a person's)."""
     seal = seal or current_seal(issuer)
     if seal is None:
         raise Conflict(f"{issuer.name}尚无电子印章，请先在管理后台为其生成印章", field="issuer")
@@ -340,14 +348,19 @@ def build_licence(
 
 @transaction.atomic
 def issue(*, by: Any, **kwargs: Any) -> Licence:
-    """Issue one licence (see ``build_licence``) and record it in the audit log."""
+    """Issue one licence (see ``build_licence``) and record it in the audit log. An issuing
+    department without a seal yet gets its first one here."""
+    if kwargs.get("seal") is None and current_seal(kwargs["issuer"]) is None:
+        make_seal(department=kwargs["issuer"], by=by)
     licence = build_licence(**kwargs)
     try:
         with transaction.atomic():
             licence.save()
     except IntegrityError:
         raise Conflict(f"证照标识{licence.identifier}已存在", field="serial") from None
-    audit.record(actor=by, action="licences.issued", obj=licence, summary=f"颁发{licence}（{licence.identifier}）")
+    audit.record(
+        actor=by, action="licences.issued", obj=licence, summary=f"颁发{licence}（{licence.identifier}）"
+    )
     return licence
 
 
@@ -363,7 +376,9 @@ def surface_from_application(licence_type: LicenceType, application: Any) -> dic
     return {spec["name"]: data.get(spec["name"], "") for spec in licence_type.surface_fields}
 
 
-def issue_for_application(application: Any, *, by: Any, number: str = "", at: datetime | None = None) -> Licence:
+def issue_for_application(
+    application: Any, *, by: Any, number: str = "", at: datetime | None = None
+) -> Licence:
     """制证: the licence the application's item produces, made from the decision and the applicant's
     data, signed with the department's seal. Refused for an application not approved."""
     from zhengwu.applications.models import Decision
@@ -391,7 +406,11 @@ def issue_for_application(application: Any, *, by: Any, number: str = "", at: da
 
 
 def _lock(licence: Licence) -> Licence:
-    return Licence.objects.select_for_update().select_related("licence_type", "issuer", "seal").get(pk=licence.pk)
+    return (
+        Licence.objects.select_for_update()
+        .select_related("licence_type", "issuer", "seal")
+        .get(pk=licence.pk)
+    )
 
 
 def _may_manage(licence: Licence, by: Any) -> None:
@@ -403,16 +422,27 @@ def _may_manage(licence: Licence, by: Any) -> None:
 
 
 @transaction.atomic
-def change(*, licence: Licence, by: Any, surface: Mapping[str, Any], reason: str, holder_name: str = "") -> Licence:
+def change(
+    *, licence: Licence, by: Any, surface: Mapping[str, Any], reason: str, holder_name: str = ""
+) -> Licence:
     """变更: a new version (版本号 + 1) with the changed surface, signed now; the old one is 已变更."""
     licence = _lock(licence)
     _may_manage(licence, by)
     if licence.state != LicenceState.VALID:
         raise Conflict(f"该证照{licence.get_state_display()}，不能变更", field="state")
     why = _text(reason, field="reason", label="变更原因", max_length=500, required=True)
-    current = {spec["name"]: licence.surface.get(spec.get("label", spec["name"]), "") for spec in licence.licence_type.surface_fields}
-    current.update({k: v for k, v in surface.items()})
-    holder = Holder(licence.holder_kind, holder_name.strip() or licence.holder_name, licence.holder_code, licence.citizen, licence.enterprise)
+    current = {
+        spec["name"]: licence.surface.get(spec.get("label", spec["name"]), "")
+        for spec in licence.licence_type.surface_fields
+    }
+    current.update(surface)
+    holder = Holder(
+        licence.holder_kind,
+        holder_name.strip() or licence.holder_name,
+        licence.holder_code,
+        licence.citizen,
+        licence.enterprise,
+    )
     today = timezone.localdate()
     new = build_licence(
         licence_type=licence.licence_type,
@@ -433,7 +463,12 @@ def change(*, licence: Licence, by: Any, surface: Mapping[str, Any], reason: str
     licence.state, licence.state_reason, licence.state_changed_on = LicenceState.SUPERSEDED, why, today
     licence.superseded_by = new
     licence.save(update_fields=["state", "state_reason", "state_changed_on", "superseded_by"])
-    audit.record(actor=by, action="licences.changed", obj=new, summary=f"变更{licence.identifier} → {new.identifier}：{why}")
+    audit.record(
+        actor=by,
+        action="licences.changed",
+        obj=new,
+        summary=f"变更{licence.identifier} → {new.identifier}：{why}",
+    )
     return new
 
 
@@ -445,12 +480,16 @@ def end(*, licence: Licence, by: Any, state: str, reason: str, on: date | None =
     licence = _lock(licence)
     _may_manage(licence, by)
     if licence.state != LicenceState.VALID:
-        raise Conflict(f"该证照{licence.get_state_display()}，不能再{LicenceState(state).label[1:]}", field="state")
+        raise Conflict(
+            f"该证照{licence.get_state_display()}，不能再{LicenceState(state).label[1:]}", field="state"
+        )
     why = _text(reason, field="reason", label="原因", max_length=500, required=True)
     licence.state, licence.state_reason = state, why
     licence.state_changed_on = on or timezone.localdate()
     licence.save(update_fields=["state", "state_reason", "state_changed_on"])
-    audit.record(actor=by, action=f"licences.{state}", obj=licence, summary=f"{licence.get_state_display()}：{why}")
+    audit.record(
+        actor=by, action=f"licences.{state}", obj=licence, summary=f"{licence.get_state_display()}：{why}"
+    )
     return licence
 
 
@@ -516,7 +555,11 @@ def _state_outcome(result: Verification, licence: Licence, today: date) -> Verif
         result.outcome = "superseded"
     elif licence.state in (LicenceState.CANCELLED, LicenceState.REVOKED):
         result.checks.append(
-            ("状态", False, f"已于{licence.state_changed_on}{licence.get_state_display()[1:]}：{licence.state_reason}")
+            (
+                "状态",
+                False,
+                f"已于{licence.state_changed_on}{licence.get_state_display()[1:]}：{licence.state_reason}",
+            )
         )
         result.outcome = licence.state
     elif licence.expired_on(today):
@@ -529,9 +572,13 @@ def _state_outcome(result: Verification, licence: Licence, today: date) -> Verif
     return result
 
 
-def _check_signature(result: Verification, seal: Seal, identifier: str, digest_hex: str, signature: bytes) -> bool:
+def _check_signature(
+    result: Verification, seal: Seal, identifier: str, digest_hex: str, signature: bytes
+) -> bool:
     ok = crypto.verify(_public_key(seal.pk, seal.public_key), statement(identifier, digest_hex), signature)
-    result.checks.append(("SM2签名", ok, f"用{seal.name}（{seal.key_id}）的公钥验签" + ("通过" if ok else "不通过")))
+    result.checks.append(
+        ("SM2签名", ok, f"用{seal.name}（{seal.key_id}）的公钥验签" + ("通过" if ok else "不通过"))
+    )
     return ok
 
 
@@ -543,7 +590,12 @@ def verify_identifier(identifier: str, *, today: date | None = None) -> Verifica
     digest = crypto.sm3(canonical(metadata(licence))).hex()
     same = digest == licence.digest
     result.checks.append(("SM3摘要", same, "证照库数据与签章时一致" if same else "证照库数据与签章时不一致"))
-    if not (same and _check_signature(result, licence.seal, licence.identifier, licence.digest, bytes(licence.signature))):
+    if not (
+        same
+        and _check_signature(
+            result, licence.seal, licence.identifier, licence.digest, bytes(licence.signature)
+        )
+    ):
         return result
     return _state_outcome(result, licence, today or timezone.localdate())
 
@@ -567,7 +619,9 @@ def verify_qr(text: str, *, today: date | None = None) -> Verification:
     return _state_outcome(result, licence, today or timezone.localdate())
 
 
-def verify_document(data: Mapping[str, Any], signature: bytes, key_id: str, *, today: date | None = None) -> Verification:
+def verify_document(
+    data: Mapping[str, Any], signature: bytes, key_id: str, *, today: date | None = None
+) -> Verification:
     """By the data a licence PDF carries (its canonical metadata, signature and seal): the signature
     over the recomputed digest, then the registry's state."""
     identifier = str(data.get("证照标识", ""))
@@ -617,7 +671,9 @@ def _token_hash(token: str) -> str:
 
 
 @transaction.atomic
-def grant_share(*, licence: Licence, by: Any, organisation: str, purpose: str, days: int) -> tuple[LicenceShare, str]:
+def grant_share(
+    *, licence: Licence, by: Any, organisation: str, purpose: str, days: int
+) -> tuple[LicenceShare, str]:
     """授权用证: a share link valid ``days`` days; returns the share and the token (shown once)."""
     org = _text(organisation, field="organisation", label="被授权单位", max_length=200, required=True)
     why = _text(purpose, field="purpose", label="用证事由", max_length=200, required=True)
@@ -656,8 +712,17 @@ def open_share(token: str, *, viewer: str = "") -> LicenceShare:
     if share.revoked_at is not None:
         raise NotAllowed("该授权已被持证人撤销", field="token")
     if share.expires_at <= at:
-        raise NotAllowed(f"该授权已于{timezone.localtime(share.expires_at):%Y-%m-%d %H:%M}过期", field="token")
-    log_use(share.licence, kind=UseKind.SHARE, used_by=viewer or share.organisation, purpose=share.purpose, share=share, at=at)
+        raise NotAllowed(
+            f"该授权已于{timezone.localtime(share.expires_at):%Y-%m-%d %H:%M}过期", field="token"
+        )
+    log_use(
+        share.licence,
+        kind=UseKind.SHARE,
+        used_by=viewer or share.organisation,
+        purpose=share.purpose,
+        share=share,
+        at=at,
+    )
     return share
 
 

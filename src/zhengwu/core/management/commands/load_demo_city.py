@@ -19,6 +19,7 @@ from zhengwu.applications.demo import APPLICANT_LOGINS, load_demo_applications
 from zhengwu.applications.proxy_demo import AGENT_LOGINS, load_demo_proxy_requests
 from zhengwu.catalog import demo as catalog_demo
 from zhengwu.hall.demo import load_demo_appointments, load_demo_queue
+from zhengwu.licences.demo import load_demo_licences
 from zhengwu.org import demo as org_demo
 from zhengwu.triage import demo as triage_demo
 
@@ -42,6 +43,7 @@ class Command(BaseCommand):
         publish_demo_services()  # Open311 clients can list and file
         triage_demo.load_demo_dispatch_rules()
         triage_demo.load_demo_hot_issues()  # planted repeated matters, then the 30-day snapshot
+        load_demo_licences()  # 电子证照 of the demo's citizens and enterprises, before their 办件 (免提交)
         load_demo_applications()  # 办件 in every state, made step by step in the past
         load_demo_bundle_applications()  # 一件事办件: most handed over, so 实际成效 has figures
         load_demo_proxy_requests()  # 帮办代办 requests in every stage, over the demo's agents
