@@ -36,6 +36,8 @@ LINKS: tuple[Link, ...] = (
         header=False,
     ),
     Link("我的办件", "applications_public:mine", "网上申请的办件、补正、文书下载", public=True, header=False),
+    Link("我的证照", "licences:mine", "电子证照、下载、授权用证和用证记录", public=True, header=False),
+    Link("证照核验", "licences_public:verify", "扫码或输入证照标识，核验电子证照真伪和状态", public=True),
     Link(
         "预约办事", "appointments:new", "选择大厅、事项和时段，网上预约到大厅办理", public=True, header=False
     ),
@@ -83,6 +85,12 @@ LINKS: tuple[Link, ...] = (
         "applications:list",
         "按事项、部门、状态、时限查询办件，导出 Excel",
         "applications.view_all_applications",
+    ),
+    Link(
+        "电子证照",
+        "licences_staff:list",
+        "本部门颁发的电子证照：查询、导出、变更、注销、吊销",
+        ("applications.review_application", "accounts.view_all_departments"),
     ),
     Link("诉求登记", "appeals:intake", "登记热线、窗口、信件等渠道的诉求", "appeals.register_appeal"),
     Link(
@@ -139,6 +147,9 @@ def header_links(user: Any) -> list[dict[str, Any]]:
                 "description": "",
                 "public": False,
             }
+        )
+        links.append(
+            {"label": "我的证照", "url": reverse("licences:mine"), "description": "", "public": False}
         )
     elif user is not None and user.is_authenticated:
         links.append({"label": "工作台", "url": reverse("home"), "description": "", "public": False})
