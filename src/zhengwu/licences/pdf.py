@@ -287,7 +287,7 @@ def read_pdf(data: bytes) -> tuple[dict[str, Any], bytes, str]:
     if not data.lstrip()[:5] == b"%PDF-":
         raise NotOurFile(f"{NOT_OURS}（上传的文件不是PDF）", field="file")
     try:
-        info = PdfReader(BytesIO(data)).metadata or {}
+        info: Any = PdfReader(BytesIO(data)).metadata or {}
         raw = {key: str(info.get(key) or "") for key in (INFO_DATA, INFO_SIGNATURE, INFO_KEY_ID)}
     except Exception:  # pypdf raises many kinds on a damaged file; all mean the same to the user
         raise NotOurFile(f"{NOT_OURS}（PDF文件已损坏，无法读取）", field="file") from None
