@@ -130,3 +130,15 @@ def test_share_links_expire(make_licence, make_user, time_machine):
         services.open_share(token)
     with pytest.raises(NotFound):
         services.open_share("forged")
+
+
+def test_an_enterprise_account_sees_only_its_enterprises_licences(make_licence, licence_type, enterprise, make_user):
+    from tests.factories import EnterpriseFactory
+    from zhengwu.licences.selectors import held_by
+
+    agent = make_user(is_staff=False, department=None)
+    enterprise.users.add(agent)
+    own = make_licence(holder=enterprise)
+    make_licence(holder=EnterpriseFactory())  # another company's
+    make_licence()  # a citizen's
+    assert list(held_by(agent)) == [own]

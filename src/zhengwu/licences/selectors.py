@@ -23,9 +23,9 @@ def held_by(user: Any) -> QuerySet[Licence]:
     enterprise_ids = list(user.enterprises.values_list("pk", flat=True))
     if citizen_id is None and not enterprise_ids:
         return Licence.objects.none()
-    return _with_related(
-        Licence.objects.filter(Q(citizen_id=citizen_id) | Q(enterprise_id__in=enterprise_ids))
-    )
+    # Never Q(citizen_id=None): that is "IS NULL", every enterprise's licence.
+    own = Q(citizen_id=citizen_id) if citizen_id is not None else Q(pk__in=[])
+    return _with_related(Licence.objects.filter(own | Q(enterprise_id__in=enterprise_ids)))
 
 
 def held_by_party(party: Any) -> QuerySet[Licence]:
