@@ -102,8 +102,19 @@ def _submit(
             if line.material_id is not None and (line.material.required or rng.random() < 0.5)
         }
         return bundles.apply_online(by=user, uploads=uploads, **common).bundle_application
+    from zhengwu.catalog.models import Material
+    from zhengwu.licences.reuse import usable
+
+    types = dict(
+        Material.objects.filter(pk__in=[line.material_id for line in lines]).values_list(
+            "pk", "licence_type_id"
+        )
+    )
+    held = usable(applicant, {t for t in types.values() if t})
     marks = [
-        bundles.BundleMaterialInput(line.material_id, MaterialStatus.RECEIVED, originals=1)
+        bundles.BundleMaterialInput(line.material_id, MaterialStatus.EXEMPT)
+        if types.get(line.material_id) in held
+        else bundles.BundleMaterialInput(line.material_id, MaterialStatus.RECEIVED, originals=1)
         for line in lines
         if line.material_id is not None and line.material.required
     ]

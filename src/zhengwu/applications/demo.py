@@ -41,6 +41,7 @@ from zhengwu.accounts.roles import ROLE_BY_CODE
 from zhengwu.calendar.selectors import get_calendar
 from zhengwu.catalog.models import CaseType, ItemMaterial, ServiceItem, ServiceObject, VersionStatus
 from zhengwu.core.validators import s10_check_digit, validate_id_number
+from zhengwu.licences.reuse import coverage
 from zhengwu.org.models import Department
 
 from . import services
@@ -425,15 +426,24 @@ def _form(item: ServiceItem, applicant: Citizen | Enterprise) -> dict[str, str]:
 
 
 def _marks(
-    item: ServiceItem, rng: random.Random, *, defer: bool = False, defer_days: int = 5
+    item: ServiceItem,
+    rng: random.Random,
+    *,
+    defer: bool = False,
+    defer_days: int = 5,
+    applicant: Citizen | Enterprise | None = None,
 ) -> list[services.MaterialInput]:
     """The clerk's checklist: every required material received, optional ones sometimes; with
-    ``defer`` one required non-critical material 容缺 on the applicant's written commitment."""
+    ``defer`` one required non-critical material 容缺 on the applicant's written commitment. A
+    material the applicant's e-licence covers is left 免提交 (the service attaches the licence)."""
+    covered = set(coverage(applicant, _uses(item))) if applicant is not None else set()
     marks = []
     deferrable = [u for u in _uses(item) if u.required and not u.critical]
     deferred = rng.choice(deferrable).pk if defer and deferrable else None
     for use in _uses(item):
-        if use.pk == deferred:
+        if use.pk in covered:
+            marks.append(services.MaterialInput(use.pk, MaterialStatus.EXEMPT))
+        elif use.pk == deferred:
             marks.append(
                 services.MaterialInput(
                     use.pk, MaterialStatus.DEFERRED, commitment=COMMITMENT, defer_days=defer_days
@@ -516,7 +526,9 @@ class Builder:
     def window(self, outcome: str, *, defer: bool = False, defer_days: int = 5) -> None:
         def step() -> None:
             kwargs = self.intake_kwargs()
-            marks = _marks(self.item, self.rng, defer=defer, defer_days=defer_days)
+            marks = _marks(
+                self.item, self.rng, defer=defer, defer_days=defer_days, applicant=self.p.applicant
+            )
             extra: dict[str, Any] = {}
             if outcome == "refuse":
                 extra["reason"] = self.rng.choice(REFUSAL_REASONS)
@@ -582,6 +594,7 @@ class Builder:
                     if m.item_material_id in named
                     or (
                         m.required
+                        and m.licence_id is None
                         and m.status != MaterialStatus.RECEIVED
                         and m.status != MaterialStatus.DEFERRED
                     )

@@ -1027,7 +1027,7 @@ def window_intake(
             row = by_use.get(mark.item_material_id)
             if row is None:
                 raise InvalidInput("材料不在该事项的材料清单中", field=f"materials.{mark.item_material_id}")
-            if mark.status == MaterialStatus.RECEIVED:
+            if mark.status == MaterialStatus.RECEIVED and row.licence_id is None:
                 row.status, row.originals, row.copies = mark.status, mark.originals, mark.copies
                 row.save(update_fields=["status", "originals", "copies"])
                 if mark.files:
