@@ -14,6 +14,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
@@ -83,7 +84,7 @@ class ImportMixin:
         }
         return super().changelist_view(request, extra)  # type: ignore[misc]
 
-    def template_view(self, request: HttpRequest) -> HttpResponse:
+    def template_view(self, request: HttpRequest) -> HttpResponseBase:
         if not is_administrator(request.user):
             raise PermissionDenied
         data, filename = self.import_template(request)

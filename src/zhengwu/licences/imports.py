@@ -44,7 +44,7 @@ TYPE_COLUMNS = (
     "照面信息项（名称:标签；…）",
     "打印模板",
 )
-TYPE_REQUIRED = TYPE_COLUMNS[:5]
+TYPE_REQUIRED = (*TYPE_COLUMNS[:3], TYPE_COLUMNS[4])  # no 颁发机构: the defining department issues
 LICENCE_COLUMNS = (
     "证照类型代码",
     "证照编号",
@@ -299,7 +299,7 @@ def import_types(file: IO[bytes], filename: str, *, by: Any) -> TypeImportResult
     with transaction.atomic():
         for code, values, issuers in parsed:
             licence_type, created = LicenceType.objects.update_or_create(code=code, defaults=values)
-            licence_type.issuing_departments.set(issuers or [values["defining_department"]])
+            licence_type.issuing_departments.set(issuers or [licence_type.defining_department])
             if created:
                 result.created += 1
             else:
@@ -356,9 +356,9 @@ def import_licences(file: IO[bytes], filename: str, *, by: Any) -> int:
     with transaction.atomic():
         for row in rows:
             before = len(problems.items)
-            for column in LICENCE_REQUIRED:
-                if not row.text(column):
-                    problems.add(row.number, column, "不能为空")
+            for required in LICENCE_REQUIRED:
+                if not row.text(required):
+                    problems.add(row.number, required, "不能为空")
             code = row.text("证照类型代码").upper()
             if code and code not in types:
                 types[code] = LicenceType.objects.filter(code=code).first()

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -75,7 +76,7 @@ def filtered(request: HttpRequest) -> tuple[QuerySet[Licence], StaffFilterForm]:
 
 @never_cache
 @require_GET
-def licence_list(request: HttpRequest) -> HttpResponse:
+def licence_list(request: HttpRequest) -> HttpResponseBase:
     if (stop := _guard(request)) is not None:
         return stop
     qs, form = filtered(request)
