@@ -21,6 +21,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -31,6 +32,7 @@ from zhengwu.core.validators import mask_id_number
 from . import services
 from .models import HolderKind, Licence, Seal, UseKind
 from .pdf import read_pdf
+from .seal_image import seal_svg
 
 MAX_UPLOAD = 5 * 1024 * 1024
 # Failed verifications (unknown or malformed 标识, a QR or file not ours) from one address before
@@ -226,6 +228,9 @@ def verify_page(request: HttpRequest) -> HttpResponse:
             status = exc.status
         else:
             context["result"] = outcome.as_dict()
+            if outcome.verification.licence is not None:
+                # seal_svg escapes the name it draws; the rest is our own markup.
+                context["seal_svg"] = mark_safe(seal_svg(outcome.verification.licence.seal.name, size=96))  # noqa: S308
             context["colour"] = OUTCOME_COLOURS.get(outcome.verification.outcome, "red")
             status = outcome.status
     if inputs["qr"].startswith("?"):
