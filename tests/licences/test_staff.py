@@ -124,3 +124,10 @@ def test_cancel_and_revoke_ask_for_confirmation(approver, make_licence, action, 
     assert label in approver.get(done["Location"]).content.decode()
     again = approver.post(url, {**body, "confirm": "True"})
     assert again.status_code == 409
+
+
+def test_list_takes_a_fixed_number_of_queries(approver, make_licence, django_assert_max_num_queries):
+    for n in range(8):
+        make_licence(holder=CitizenFactory(name=f"持证人{n}"))
+    with django_assert_max_num_queries(14):
+        assert approver.get(reverse("licences_staff:list")).status_code == 200

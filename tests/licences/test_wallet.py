@@ -160,3 +160,23 @@ def test_no_share_of_a_cancelled_licence(me, make_licence, make_user, issuer):
     response = grant(client, licence)
     assert response.status_code == 409 and "只能授权使用有效的证照" in response.content.decode()
     assert "已注销" in client.get(reverse("licences:mine")).content.decode()
+
+
+def test_wallet_and_use_log_pages_take_a_fixed_number_of_queries(
+    me, make_licence, django_assert_max_num_queries
+):
+    client, _ = me
+    for _ in range(3):
+        licence = make_licence()
+        services.log_use(licence, kind=UseKind.VERIFY, used_by="公众核验", purpose="核验")
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("licences:mine")).status_code == 200
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("licences:uses")).status_code == 200
+    for _ in range(5):
+        licence = make_licence()
+        services.log_use(licence, kind=UseKind.VERIFY, used_by="公众核验", purpose="核验")
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("licences:mine")).status_code == 200
+    with django_assert_max_num_queries(12):
+        assert client.get(reverse("licences:uses")).status_code == 200
