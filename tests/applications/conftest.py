@@ -12,7 +12,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.catalog.factories import ItemMaterialFactory, MaterialFactory, ServiceItemFactory
-from tests.factories import CitizenFactory, DepartmentFactory, EnterpriseFactory, UserFactory
+from tests.factories import (
+    CitizenFactory,
+    DepartmentFactory,
+    EnterpriseFactory,
+    LicenceTypeFactory,
+    UserFactory,
+)
 from zhengwu.applications import services
 from zhengwu.applications.models import MaterialStatus
 from zhengwu.catalog.models import CaseType, OnlineDepth
@@ -61,7 +67,7 @@ def make_office(username_prefix: str = "") -> Office:
         legal_limit_days=Decimal(20),
         online_depth=OnlineDepth.FULLY_ONLINE,
         result_name="食品经营许可证",
-        result_licence_type="食品经营许可证",
+        result_licence_type=LicenceTypeFactory(name="食品经营许可证", defining_department=department),
         form_fields=[
             {"name": "business_address", "label": "经营场所"},
             {"name": "scope", "label": "经营项目"},
@@ -81,7 +87,7 @@ def make_office(username_prefix: str = "") -> Office:
         legal_limit_days=Decimal(1),
         online_depth=OnlineDepth.PREVIEW,
         result_name="营业执照（变更）",
-        result_licence_type="",
+        result_licence_type=None,
     )
     ItemMaterialFactory(item=immediate, material=MaterialFactory(name="变更申请书"), order=1)
     citizen_user = UserFactory(

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from tests.applications.conftest import pdf
 from tests.catalog.factories import ItemMaterialFactory, MaterialFactory, ServiceItemFactory
-from tests.factories import CitizenFactory, DepartmentFactory, UserFactory
+from tests.factories import CitizenFactory, DepartmentFactory, LicenceTypeFactory, UserFactory
 from zhengwu.applications import bundles, services
 from zhengwu.applications.models import (
     Application,
@@ -61,7 +61,8 @@ def make_birth(on_refusal: str = OnRefusal.TRIM) -> Birth:
     id_card = MaterialFactory(name="居民身份证")
     birth_record = MaterialFactory(name="分娩记录")
     hukou_book = MaterialFactory(name="居民户口簿")
-    cert_as_material = MaterialFactory(name="出生医学证明", licence_type="出生医学证明")
+    birth_licence = LicenceTypeFactory(name="出生医学证明", defining_department=health)
+    cert_as_material = MaterialFactory(name="出生医学证明", licence_type=birth_licence)
     common = {"online_depth": OnlineDepth.PREVIEW, "legal_limit_days": Decimal(5)}
     cert = ServiceItemFactory(
         name="出生医学证明首次签发",
@@ -69,7 +70,7 @@ def make_birth(on_refusal: str = OnRefusal.TRIM) -> Birth:
         case_type=CaseType.PROMISED,
         promised_limit_days=Decimal(1),
         result_name="出生医学证明",
-        result_licence_type="出生医学证明",
+        result_licence_type=birth_licence,
         trips=1,
         form_fields=[
             {"name": "newborn_name", "label": "新生儿姓名"},

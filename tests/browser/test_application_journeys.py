@@ -31,7 +31,7 @@ from zhengwu.core.validators import s10_check_digit, validate_s10
 
 from ..catalog.factories import ItemMaterialFactory, MaterialFactory, ServiceItemFactory
 from ..conftest import PASSWORD
-from ..factories import CitizenFactory, DepartmentFactory, UserFactory
+from ..factories import CitizenFactory, DepartmentFactory, LicenceTypeFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -142,7 +142,7 @@ def licensing_item(department):
         legal_limit_days=Decimal(20),
         online_depth=OnlineDepth.FULLY_ONLINE,
         result_name="食品经营许可证",
-        result_licence_type="食品经营许可证",
+        result_licence_type=LicenceTypeFactory(name="食品经营许可证", defining_department=department),
         form_fields=[
             {"name": "business_address", "label": "经营场所"},
             {"name": "scope", "label": "经营项目"},
@@ -351,7 +351,7 @@ def test_walk_in_with_a_deferred_material_to_handover(people, screenshot, media)
     department = DepartmentFactory(name="市场监督管理局")
     hall = DepartmentFactory(name="政务服务中心")
     item, uses = licensing_item(department)
-    item.result_licence_type = ""  # a 批文, not a licence: no 制证
+    item.result_licence_type = None  # a 批文, not a licence: no 制证
     item.save(update_fields=["result_licence_type"])
     citizen = CitizenFactory(name="李华", phone="13900002222")
     clerk = UserFactory(roles=["clerk"], department=hall, name="窗口甲")
@@ -460,7 +460,7 @@ def test_immediate_item_decided_on_the_spot(people, screenshot, media):
         legal_limit_days=Decimal(1),
         online_depth=OnlineDepth.PREVIEW,
         result_name="营业执照（变更）",
-        result_licence_type="",
+        result_licence_type=None,
     )
     form = ItemMaterialFactory(item=item, material=MaterialFactory(name="变更申请书"), order=1)
     citizen = CitizenFactory(name="赵敏", phone="13900003333")

@@ -50,7 +50,7 @@ def test_agent_files_two_items_for_an_elderly_citizen_and_collects(people, conso
         legal_limit_days=Decimal(5),
         online_depth=OnlineDepth.FULLY_ONLINE,
         result_name="老年人优待证",
-        result_licence_type="",
+        result_licence_type=None,
         form_fields=[],
     )
     card_use = ItemMaterialFactory(item=card, material=MaterialFactory(name="户口簿"), order=1)

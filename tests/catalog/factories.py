@@ -22,9 +22,18 @@ from zhengwu.catalog.models import (
     ServiceItem,
     VersionStatus,
 )
+from zhengwu.licences.models import LicenceType
 from zhengwu.org.models import Department
 
-from ..factories import DepartmentFactory
+from ..factories import DepartmentFactory, LicenceTypeFactory
+
+
+def licence_type(name: str, department: Department | None = None) -> LicenceType:
+    """The licence type of that name in 证照目录, registered (by ``department``) if missing."""
+    found = LicenceType.objects.filter(name=name).first()
+    if found is not None:
+        return found
+    return LicenceTypeFactory(name=name, defining_department=department or DepartmentFactory())  # type: ignore[no-any-return]
 
 
 def code_for(department: Department, basic_code: str) -> str:

@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 
 from zhengwu.catalog import excel
 from zhengwu.catalog.models import Bundle, ItemMaterial, Material, MaterialKind, ServiceItem, VersionStatus
+from zhengwu.licences.models import LicenceType
 
 from ..factories import DepartmentFactory
 from .factories import (
@@ -20,6 +21,7 @@ from .factories import (
     bundle_of,
     code_for,
     fast_passwords,  # noqa: F401  (fixture)
+    licence_type,
 )
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
@@ -40,7 +42,9 @@ def clerk_client(client, make_user):
 @pytest.fixture
 def company_bundle():
     """企业开办 of items whose legal limits add up to the seeds' 748 working days."""
-    id_card = MaterialFactory(name="居民身份证", issuing_body="公安机关")
+    id_card = MaterialFactory(
+        name="居民身份证", issuing_body="公安机关", licence_type=licence_type("居民身份证")
+    )
     items = []
     for n, days in enumerate((300, 300, 148), start=1):
         item = ServiceItemFactory(
@@ -122,7 +126,7 @@ class TestItemsRead:
         item = ServiceItemFactory(form_fields=[{"name": "applicant", "label": "申请人"}])
         ItemMaterialFactory(
             item=item,
-            material=MaterialFactory(name="居民身份证", licence_type="居民身份证"),
+            material=MaterialFactory(name="居民身份证", licence_type=licence_type("居民身份证")),
             copies=2,
             critical=True,
         )
@@ -134,6 +138,7 @@ class TestItemsRead:
                 "issuing_body": "申请人",
                 "kind": "document",
                 "licence_type": "居民身份证",
+                "licence_type_code": LicenceType.objects.get(name="居民身份证").code,
                 "originals": 1,
                 "copies": 2,
                 "required": True,
@@ -195,6 +200,35 @@ class TestItemsWrite:
         }
         assert ServiceItem.objects.count() == Material.objects.count() == ItemMaterial.objects.count() == 0
 
+    def test_licence_types_are_written_and_read_by_name(self, admin_client, department):
+        food = licence_type("食品经营许可证", department)
+        id_card = licence_type("居民身份证")
+        body = _valid_item(
+            department,
+            result_licence_type="食品经营许可证",
+            materials=[{"name": "居民身份证", "issuing_body": "公安机关", "licence_type": "居民身份证"}],
+        )
+        response = admin_client.post("/api/items/", body, content_type="application/json")
+        assert response.status_code == 201, response.json()
+        data = response.json()
+        assert (data["result_licence_type"], data["result_licence_type_code"]) == (
+            "食品经营许可证",
+            food.code,
+        )
+        assert [(m["licence_type"], m["licence_type_code"]) for m in data["materials"]] == [
+            ("居民身份证", id_card.code)
+        ]
+        assert ServiceItem.objects.get().result_licence_type == food
+
+    def test_an_unknown_licence_type_is_400_naming_the_field(self, admin_client, department):
+        body = _valid_item(department, result_licence_type="食品许可证")
+        response = admin_client.post("/api/items/", body, content_type="application/json")
+        assert response.status_code == 400
+        assert response.json()["errors"] == {
+            "result_licence_type": ["结果证照类型「食品许可证」未在证照目录中登记，请先在证照目录中添加"]
+        }
+        assert ServiceItem.objects.count() == Material.objects.count() == 0
+
     def test_wrong_code_part_is_422(self, admin_client, department):
         body = _valid_item(department, implementation_code=f"{department.uscc}5410200000001")
         response = admin_client.post("/api/items/", body, content_type="application/json")
@@ -250,6 +284,11 @@ class TestBundlesRead:
             ("居民身份证", False),
         ]
         assert data["materials"][0]["item_names"] == ["事项1", "事项2", "事项3"]
+        code = LicenceType.objects.get(name="居民身份证").code
+        assert [(m["licence_type"], m["licence_type_code"]) for m in data["materials"]] == [
+            ("", ""),
+            ("居民身份证", code),
+        ]
         assert [f["name"] for f in data["form_fields"]] == ["applicant", "f1", "f2", "f3"]
         assert data["form_fields"][0]["items"] == ["事项1", "事项2", "事项3"]
         assert data["savings"]["time"]["percent"] == "89.6"

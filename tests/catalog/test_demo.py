@@ -96,7 +96,7 @@ def test_item_rules(loaded):
     # every item has its own application form, and materials are shared across items
     assert forms.values("item").distinct().count() == ServiceItem.objects.count()
     id_card = Material.objects.get(name="居民身份证")
-    assert id_card.licence_type == "居民身份证"
+    assert id_card.licence_type is not None and id_card.licence_type.name == "居民身份证"
     assert id_card.item_uses.count() > 20
     assert ServiceItem.objects.filter(promised_limit_days=Decimal("0.5")).exists()
 

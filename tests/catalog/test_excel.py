@@ -12,9 +12,16 @@ from zhengwu.catalog import excel
 from zhengwu.catalog.models import CaseType, ItemMaterial, Material, MaterialKind, ServiceItem, VersionStatus
 from zhengwu.core.errors import InvalidInput
 from zhengwu.core.models import AuditEvent
+from zhengwu.licences.models import LicenceType
 
 from ..factories import DepartmentFactory, make_uscc
-from .factories import ItemMaterialFactory, MaterialFactory, ServiceItemFactory, fast_passwords  # noqa: F401
+from .factories import (  # noqa: F401
+    ItemMaterialFactory,
+    MaterialFactory,
+    ServiceItemFactory,
+    fast_passwords,
+    licence_type,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
 
@@ -26,7 +33,9 @@ MATERIAL_HEADERS = [c.header for c in excel.MATERIAL_COLUMNS]
 def catalogue():
     """Two published items sharing the ID card, and a draft that the default export leaves out."""
     department = DepartmentFactory(name="市场监督管理局")
-    id_card = MaterialFactory(name="居民身份证", issuing_body="公安机关", licence_type="居民身份证")
+    id_card = MaterialFactory(
+        name="居民身份证", issuing_body="公安机关", licence_type=licence_type("居民身份证")
+    )
     food = ServiceItemFactory(
         name="食品经营许可",
         department=department,
@@ -40,7 +49,7 @@ def catalogue():
         conditions="有经营场所",
         process_steps=["受理", "审查", "决定"],
         result_name="食品经营许可证",
-        result_licence_type="食品经营许可证",
+        result_licence_type=licence_type("食品经营许可证", department),
     )
     ItemMaterialFactory(
         item=food, material=MaterialFactory(name="食品经营许可申请书", kind=MaterialKind.FORM)
@@ -170,7 +179,9 @@ class TestRoundTrip:
         again = _export()
         assert _rows(again, "事项") == _rows(data, "事项")
         assert _rows(again, "材料") == _rows(data, "材料")
-        assert Material.objects.get(name="居民身份证").licence_type == "居民身份证"
+        assert Material.objects.get(name="居民身份证").licence_type == LicenceType.objects.get(
+            name="居民身份证"
+        )
         assert Material.objects.get(name="食品经营许可申请书").kind == MaterialKind.FORM
 
     def test_importing_the_same_file_changes_nothing(self, catalogue, admin_user):
@@ -240,6 +251,48 @@ class TestRefusedFiles:
             "材料 第6行「实施编码」：「事项」表中没有实施编码为 11410200000000000X3000000000000 的事项",
         ]
         assert (result.created, result.published) == (0, 0)
+        assert _counts() == before
+
+    def test_an_unknown_licence_type_name_refuses_the_whole_file(self, catalogue, admin_user):
+        workbook = load_workbook(BytesIO(_export()))
+        items, materials = workbook["事项"], workbook["材料"]
+        new = list(next(items.iter_rows(min_row=2, max_row=2, values_only=True)))
+        new[0], new[1], new[2] = new[0][:19] + "410200000077", "新事项", "410200000077"
+        items.append(new)  # row 4: a new item, valid, with a registered type: not imported either
+        items.cell(row=3, column=HEADERS.index("结果证照类型") + 1, value="公章刻制备案证明")
+        materials.cell(row=3, column=MATERIAL_HEADERS.index("可替代电子证照类型") + 1, value="身份证")
+        before = _counts()
+
+        result = excel.import_catalog(_save(workbook), by=admin_user, publish=True)
+
+        assert [str(p) for p in result.problems] == [
+            "事项 第3行「结果证照类型」：「结果证照类型」「公章刻制备案证明」未在证照目录中登记，"
+            "请先在证照目录中添加该证照类型或改正名称",
+            "材料 第3行「可替代电子证照类型」：「可替代电子证照类型」「身份证」未在证照目录中登记，"
+            "请先在证照目录中添加该证照类型或改正名称",
+        ]
+        assert [(p.sheet, p.row, p.column) for p in result.problems] == [
+            ("事项", 3, "结果证照类型"),
+            ("材料", 3, "可替代电子证照类型"),
+        ]
+        assert _counts() == before
+        assert not ServiceItem.objects.filter(name="新事项").exists()
+
+    def test_a_renamed_licence_type_is_exported_under_its_new_name(self, catalogue, admin_user):
+        food_licence = catalogue["food"].result_licence_type
+        food_licence.name = "食品经营许可证（2026版）"
+        food_licence.save()
+        id_card = LicenceType.objects.get(name="居民身份证")
+        id_card.name = "中华人民共和国居民身份证"
+        id_card.save()
+
+        data = _export()
+
+        assert _rows(data, "事项")[1][HEADERS.index("结果证照类型")] == "食品经营许可证（2026版）"
+        assert {r[-1] for r in _rows(data, "材料")[1:]} == {None, "中华人民共和国居民身份证"}
+        before = _counts()
+        result = excel.import_catalog(BytesIO(data), by=admin_user)
+        assert (result.ok, result.unchanged) == (True, 2), "the references did not change"
         assert _counts() == before
 
     def test_a_rule_broken_on_a_new_item_names_the_code_part(self, catalogue, admin_user):

@@ -31,6 +31,7 @@ from zhengwu.catalog.models import (
 from zhengwu.org.models import Level
 
 from ..factories import DepartmentFactory, RegionFactory
+from .factories import licence_type
 
 SEARCH = reverse("catalog:guide_search")
 BUNDLES = reverse("catalog:bundle_list")
@@ -80,9 +81,11 @@ def catalogue(db):
     start_up = LifeEvent.objects.create(name="开办", audience=Audience.ENTERPRISE, order=1)
     birth = LifeEvent.objects.create(name="出生", audience=Audience.PERSON, order=1)
 
-    id_card = Material.objects.create(name="居民身份证", issuing_body="公安机关", licence_type="居民身份证")
+    id_card = Material.objects.create(
+        name="居民身份证", issuing_body="公安机关", licence_type=licence_type("居民身份证", market)
+    )
     licence = Material.objects.create(
-        name="营业执照", issuing_body="市场监督管理部门", licence_type="营业执照"
+        name="营业执照", issuing_body="市场监督管理部门", licence_type=licence_type("营业执照", market)
     )
     articles = Material.objects.create(name="公司章程", issuing_body="申请人")
     setup_form = Material.objects.create(
@@ -107,7 +110,7 @@ def catalogue(db):
             {"name": "phone", "label": "联系电话"},
         ],
         result_name="营业执照",
-        result_licence_type="营业执照",
+        result_licence_type=licence_type("营业执照", market),
         legal_basis="《中华人民共和国市场主体登记管理条例》第十九条",
         conditions="材料齐全、符合法定形式",
         consultation_phone="0371-23560002",

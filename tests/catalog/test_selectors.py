@@ -15,6 +15,7 @@ from zhengwu.catalog.models import (
     VersionStatus,
 )
 from zhengwu.catalog.selectors import Saving
+from zhengwu.licences.models import LicenceType
 
 from ..factories import DepartmentFactory
 from .factories import (
@@ -25,6 +26,7 @@ from .factories import (
     ServiceItemFactory,
     bundle_of,
     fast_passwords,  # noqa: F401  (fixture)
+    licence_type,
 )
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
@@ -33,7 +35,9 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fast_passwords")]
 @pytest.fixture
 def company_setup():
     """企业开办: two items sharing the ID card, each with its own application form."""
-    id_card = MaterialFactory(name="居民身份证", issuing_body="公安机关", licence_type="居民身份证")
+    id_card = MaterialFactory(
+        name="居民身份证", issuing_body="公安机关", licence_type=licence_type("居民身份证")
+    )
     registration = ServiceItemFactory(
         name="设立登记",
         legal_limit_days=Decimal(3),
@@ -78,7 +82,10 @@ class TestBundleComposition:
         form, id_card, _ = lines
         assert form.is_merged_form and form.kind == MaterialKind.FORM
         assert form.item_names == ["设立登记", "公章刻制备案"]
-        assert id_card.item_names == ["设立登记", "公章刻制备案"] and id_card.licence_type == "居民身份证"
+        assert id_card.item_names == [
+            "设立登记",
+            "公章刻制备案",
+        ] and id_card.licence_type == LicenceType.objects.get(name="居民身份证")
 
     def test_form_fields_are_merged_by_name(self, company_setup):
         fields = selectors.bundle_form_fields(company_setup)

@@ -29,6 +29,7 @@ from .factories import (
     code_for,
     fast_passwords,  # noqa: F401  (fixture)
     item_data,
+    licence_type,
     material_line,
 )
 
@@ -66,18 +67,79 @@ class TestCreateItem:
         assert item.basic_code == "410200000001"
 
     def test_materials_are_shared_by_name_and_issuer(self, department, admin_user):
-        existing = MaterialFactory(name="居民身份证", issuing_body="公安机关", licence_type="")
+        id_card = licence_type("居民身份证")
+        existing = MaterialFactory(name="居民身份证", issuing_body="公安机关")
         services.create_item(
             data=item_data(department), materials=[material_line(licence_type="居民身份证")], by=admin_user
         )
         existing.refresh_from_db()
         assert Material.objects.count() == 1
-        assert existing.licence_type == "居民身份证", "a missing e-licence type is filled in"
+        assert existing.licence_type == id_card, "a missing e-licence type is filled in"
 
     def test_a_line_may_not_contradict_a_shared_material(self, department, admin_user):
-        MaterialFactory(name="居民身份证", issuing_body="公安机关", licence_type="居民身份证")
+        MaterialFactory(name="居民身份证", issuing_body="公安机关", licence_type=licence_type("居民身份证"))
+        licence_type("户口簿")
         error = _refused(department, admin_user, materials=[material_line(licence_type="户口簿")])
         assert "已登记的可替代电子证照类型为「居民身份证」" in error.errors["materials[0].licence_type"][0]
+
+    def test_licence_types_are_named_as_in_the_licence_catalogue(self, department, admin_user):
+        food = licence_type("食品经营许可证", department)
+        id_card = licence_type("居民身份证")
+        item = services.create_item(
+            data=item_data(department, result_licence_type="食品经营许可证"),
+            materials=[material_line(licence_type="居民身份证")],
+            by=admin_user,
+        )
+        assert item.result_licence_type == food
+        assert item.item_materials.get().material.licence_type == id_card
+        assert AuditEvent.objects.get(action="新建事项").after["result_licence_type"] == "食品经营许可证"
+
+    def test_an_unknown_result_licence_type_is_refused_naming_the_field(self, department, admin_user):
+        with pytest.raises(InvalidInput) as info:
+            services.create_item(
+                data=item_data(department, result_licence_type="食品经营许可证（旧）"),
+                materials=[material_line()],
+                by=admin_user,
+            )
+        assert info.value.status == 400
+        assert info.value.errors == {
+            "result_licence_type": [
+                "结果证照类型「食品经营许可证（旧）」未在证照目录中登记，请先在证照目录中添加"
+            ]
+        }
+        assert ServiceItem.objects.count() == Material.objects.count() == 0
+
+    def test_an_unknown_material_licence_type_is_refused_naming_the_line(self, department, admin_user):
+        with pytest.raises(InvalidInput) as info:
+            services.create_item(
+                data=item_data(department),
+                materials=[material_line(name="营业执照"), material_line(licence_type="身份证")],
+                by=admin_user,
+            )
+        assert info.value.errors == {
+            "materials[1].licence_type": [
+                "第2项材料：可替代电子证照类型「身份证」未在证照目录中登记，请先在证照目录中添加"
+            ]
+        }
+        assert ServiceItem.objects.count() == Material.objects.count() == 0
+
+    def test_renaming_a_licence_type_keeps_items_and_materials_attached(self, department, admin_user):
+        id_card = licence_type("居民身份证")
+        item = services.create_item(
+            data=item_data(department, result_licence_type=licence_type("食品经营许可证", department)),
+            materials=[material_line(licence_type=id_card)],
+            by=admin_user,
+        )
+        id_card.name = "中华人民共和国居民身份证"
+        id_card.save()
+        food = item.result_licence_type
+        food.name = "食品经营许可证（2026版）"
+        food.save()
+        item = ServiceItem.objects.select_related("result_licence_type").get(pk=item.pk)
+        assert item.result_licence_type.name == "食品经营许可证（2026版）"
+        assert item.item_materials.get().material.licence_type.name == "中华人民共和国居民身份证"
+        draft = services.update_item(item=item, data={"name": "食品经营许可（新）"}, by=admin_user)
+        assert draft.result_licence_type == food, "an edit keeps the reference"
 
     def test_duplicate_implementation_code_is_refused(self, department, admin_user):
         services.create_item(data=item_data(department), materials=[], by=admin_user)

@@ -33,7 +33,9 @@ class LifeEventAdmin(admin.ModelAdmin[LifeEvent]):
 class MaterialAdmin(admin.ModelAdmin[Material]):
     list_display = ["name", "issuing_body", "kind", "licence_type", "use_count"]
     list_filter = ["kind"]
-    search_fields = ["name", "issuing_body", "licence_type"]
+    list_select_related = ["licence_type"]
+    search_fields = ["name", "issuing_body", "licence_type__name", "licence_type__code"]
+    raw_id_fields = ["licence_type"]  # 证照目录 has hundreds of types
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Material]:
         return super().get_queryset(request).annotate(uses=Count("item_uses"))
@@ -83,6 +85,7 @@ class ServiceItemAdmin(admin.ModelAdmin[ServiceItem]):
     list_select_related = ["department"]
     search_fields = ["name", "basic_code", "implementation_code", "department__name"]
     autocomplete_fields = ["department", "life_events"]
+    raw_id_fields = ["result_licence_type"]  # 证照目录 has hundreds of types
     readonly_fields = ["level", "version", "status", "valid_from", "valid_until", "created_at", "updated_at"]
     inlines = [ItemMaterialInline]
     actions = ["publish_drafts", "make_new_versions"]

@@ -56,7 +56,8 @@ class ItemMaterialSerializer(serializers.ModelSerializer[ItemMaterial]):
     name = serializers.CharField(source="material.name", read_only=True)
     issuing_body = serializers.CharField(source="material.issuing_body", read_only=True)
     kind = serializers.CharField(source="material.kind", read_only=True)
-    licence_type = serializers.CharField(source="material.licence_type", read_only=True)
+    licence_type = serializers.SerializerMethodField(help_text="可替代的电子证照类型名称；空：无")
+    licence_type_code = serializers.SerializerMethodField(help_text="证照类型代码；空：无")
 
     class Meta:
         model = ItemMaterial
@@ -66,12 +67,23 @@ class ItemMaterialSerializer(serializers.ModelSerializer[ItemMaterial]):
             "issuing_body",
             "kind",
             "licence_type",
+            "licence_type_code",
             "originals",
             "copies",
             "required",
             "critical",
             "note",
         ]
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_licence_type(self, use: ItemMaterial) -> str:
+        licence_type = use.material.licence_type
+        return licence_type.name if licence_type else ""
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_licence_type_code(self, use: ItemMaterial) -> str:
+        licence_type = use.material.licence_type
+        return licence_type.code if licence_type else ""
 
 
 class ServiceItemListSerializer(serializers.ModelSerializer[ServiceItem]):
@@ -118,6 +130,8 @@ class ServiceItemDetailSerializer(ServiceItemListSerializer):
     life_events = NamedRefSerializer(many=True, read_only=True)
     form_fields = FormFieldSerializer(many=True, read_only=True)
     process_steps = serializers.ListField(child=serializers.CharField(), read_only=True)
+    result_licence_type = serializers.SerializerMethodField(help_text="办结后制发的电子证照类型名称；空：无")
+    result_licence_type_code = serializers.SerializerMethodField(help_text="证照类型代码；空：无")
 
     class Meta(ServiceItemListSerializer.Meta):
         fields = [
@@ -129,11 +143,20 @@ class ServiceItemDetailSerializer(ServiceItemListSerializer):
             "form_fields",
             "result_name",
             "result_licence_type",
+            "result_licence_type_code",
             "consultation_phone",
             "life_events",
             "materials",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_result_licence_type(self, item: ServiceItem) -> str:
+        return item.result_licence_type.name if item.result_licence_type else ""
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_result_licence_type_code(self, item: ServiceItem) -> str:
+        return item.result_licence_type.code if item.result_licence_type else ""
 
 
 class SavingSerializer(serializers.Serializer[Any]):
@@ -159,13 +182,22 @@ class BundleMaterialSerializer(serializers.Serializer[Any]):
     name = serializers.CharField()
     issuing_body = serializers.CharField()
     kind = serializers.CharField()
-    licence_type = serializers.CharField()
+    licence_type = serializers.SerializerMethodField(help_text="可替代的电子证照类型名称；空：无")
+    licence_type_code = serializers.SerializerMethodField(help_text="证照类型代码；空：无")
     originals = serializers.IntegerField()
     copies = serializers.IntegerField()
     required = serializers.BooleanField()  # type: ignore[assignment]  # a field named like Field.required
     critical = serializers.BooleanField()
     is_merged_form = serializers.BooleanField()
     item_names = serializers.ListField(child=serializers.CharField())
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_licence_type(self, line: selectors.BundleMaterial) -> str:
+        return line.licence_type.name if line.licence_type else ""
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_licence_type_code(self, line: selectors.BundleMaterial) -> str:
+        return line.licence_type.code if line.licence_type else ""
 
 
 class BundleFormFieldSerializer(FormFieldSerializer):
@@ -255,7 +287,13 @@ class MaterialInputSerializer(serializers.Serializer[Any]):
     kind = serializers.CharField(
         required=False, allow_blank=True, default="", help_text="document 或 form；空：沿用已登记的"
     )
-    licence_type = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    licence_type = serializers.CharField(
+        max_length=100,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="可替代的电子证照类型，填证照目录中的证照名称；空：沿用已登记的",
+    )
     originals = serializers.IntegerField(required=False, default=1)
     copies = serializers.IntegerField(required=False, default=0)
     required = serializers.BooleanField(required=False, default=True)  # type: ignore[assignment]
@@ -288,7 +326,9 @@ class ServiceItemInputSerializer(serializers.Serializer[Any]):
     process_steps = serializers.ListField(child=serializers.CharField(allow_blank=True), required=False)
     form_fields = FormFieldSerializer(many=True, required=False)
     result_name = serializers.CharField(required=False, allow_blank=True)
-    result_licence_type = serializers.CharField(required=False, allow_blank=True)
+    result_licence_type = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, help_text="结果证照类型，填证照目录中的证照名称"
+    )
     consultation_phone = serializers.CharField(required=False, allow_blank=True)
     life_events = serializers.PrimaryKeyRelatedField(
         queryset=LifeEvent.objects.all(), many=True, required=False
@@ -387,7 +427,8 @@ class ServiceItemViewSet(
             del data["basic_code"]
         item = services.create_item(data=data, materials=materials, by=request.user)
         item = get_object_or_404(
-            selectors.with_materials(ServiceItem.objects.select_related("department")), pk=item.pk
+            selectors.with_materials(ServiceItem.objects.select_related("department", "result_licence_type")),
+            pk=item.pk,
         )
         return Response(ServiceItemDetailSerializer(item).data, status=status.HTTP_201_CREATED)
 

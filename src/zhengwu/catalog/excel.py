@@ -37,6 +37,7 @@ from openpyxl import load_workbook
 
 from zhengwu.core import excel
 from zhengwu.core.errors import DomainError, InvalidInput
+from zhengwu.licences.models import LicenceType
 from zhengwu.org.models import Department
 
 from . import services
@@ -137,7 +138,7 @@ def item_row(item: ServiceItem) -> list[Any]:
         item.conditions,
         STEP_SEPARATOR.join(item.process_steps),
         item.result_name,
-        item.result_licence_type,
+        item.result_licence_type.name if item.result_licence_type else "",
         item.version,
         item.get_status_display(),
     ]
@@ -155,7 +156,7 @@ def material_row(item: ServiceItem, use: ItemMaterial) -> list[Any]:
         use.copies,
         _yes_no(use.required),
         _yes_no(use.critical),
-        material.licence_type,
+        material.licence_type.name if material.licence_type else "",
     ]
 
 
@@ -181,7 +182,7 @@ EXPORT_SCOPES = {"published": "现行（已发布）事项", "draft": "草稿", 
 
 def export_queryset(scope: str = "published") -> QuerySet[ServiceItem]:
     """Items to export: "published" (default), "draft" or "all" versions; unknown → published."""
-    qs = ServiceItem.objects.select_related("department__region")
+    qs = ServiceItem.objects.select_related("department__region", "result_licence_type")
     if scope == "draft":
         qs = qs.filter(status=VersionStatus.DRAFT)
     elif scope != "all":
@@ -374,6 +375,27 @@ def _kind(value: Any) -> str:
     raise _Bad(f"类别应为「{MaterialKind.DOCUMENT.label}」或「{MaterialKind.FORM.label}」，实际为「{text}」")
 
 
+def _licence_types(sheets: Iterable[tuple[_Sheet, str]]) -> dict[str, LicenceType]:
+    """The licence types the file names (in the given sheet/column pairs), by name."""
+    names = {_text(values.get(header)) for sheet, header in sheets for _, values in sheet.rows}
+    names.discard("")
+    return {t.name: t for t in LicenceType.objects.filter(name__in=names)}
+
+
+def _licence_type(types: dict[str, LicenceType], label: str) -> Any:
+    """A cell reader: a licence type named as in 证照目录, or None for a blank cell."""
+
+    def read(value: Any) -> LicenceType | None:
+        name = _text(value)
+        if not name:
+            return None
+        if name not in types:
+            raise _Bad(f"「{label}」「{name}」未在证照目录中登记，请先在证照目录中添加该证照类型或改正名称")
+        return types[name]
+
+    return read
+
+
 @dataclass
 class _Sheet:
     name: str
@@ -424,7 +446,9 @@ class _ParsedItem:
     materials_ok: bool = True
 
 
-def _parse_items(sheet: _Sheet, problems: list[Problem]) -> dict[str, _ParsedItem]:
+def _parse_items(
+    sheet: _Sheet, problems: list[Problem], licence_types: dict[str, LicenceType]
+) -> dict[str, _ParsedItem]:
     usccs = {_text(values.get("实施主体统一社会信用代码")).upper() for _, values in sheet.rows}
     departments = {d.uscc: d for d in Department.objects.select_related("region").filter(uscc__in=usccs)}
     parsed: dict[str, _ParsedItem] = {}
@@ -479,7 +503,7 @@ def _parse_items(sheet: _Sheet, problems: list[Problem]) -> dict[str, _ParsedIte
         data["conditions"] = cell("受理条件", _text)
         data["process_steps"] = cell("办理流程", _steps)
         data["result_name"] = cell("审批结果名称", _text)
-        data["result_licence_type"] = cell("结果证照类型", _text)
+        data["result_licence_type"] = cell("结果证照类型", _licence_type(licence_types, "结果证照类型"))
         if not data["basic_code"]:
             del data["basic_code"]  # derived from the 实施编码
         ok = len(problems) == before
@@ -488,7 +512,12 @@ def _parse_items(sheet: _Sheet, problems: list[Problem]) -> dict[str, _ParsedIte
     return parsed
 
 
-def _parse_materials(sheet: _Sheet, items: dict[str, _ParsedItem], problems: list[Problem]) -> int:
+def _parse_materials(
+    sheet: _Sheet,
+    items: dict[str, _ParsedItem],
+    problems: list[Problem],
+    licence_types: dict[str, LicenceType],
+) -> int:
     count = 0
     for number, values in sheet.rows:
         before = len(problems)
@@ -509,7 +538,7 @@ def _parse_materials(sheet: _Sheet, items: dict[str, _ParsedItem], problems: lis
             "copies": cell("复印件份数", lambda v: _int(v, "复印件份数", default=0)),
             "required": cell("必要", lambda v: _bool(v, "必要", default=True)),
             "critical": cell("关键材料", lambda v: _bool(v, "关键材料", default=False)),
-            "licence_type": cell("可替代电子证照类型", _text),
+            "licence_type": cell("可替代电子证照类型", _licence_type(licence_types, "可替代电子证照类型")),
         }
         count += 1
         if code and code not in items:
@@ -552,7 +581,7 @@ def _same(item: ServiceItem, data: dict[str, Any], lines: list[dict[str, Any]]) 
         ):
             return False
         if (line["kind"] and line["kind"] != material.kind) or (
-            line["licence_type"] and line["licence_type"] != material.licence_type
+            line["licence_type"] is not None and line["licence_type"].pk != material.licence_type_id
         ):
             return False
     return True
@@ -630,8 +659,11 @@ def import_catalog(file: IO[bytes], *, by: services.Actor, publish: bool = False
         return result
 
     problems = result.problems
-    parsed = _parse_items(sheets[SHEET_ITEMS], problems)
-    material_rows = _parse_materials(sheets[SHEET_MATERIALS], parsed, problems)
+    licence_types = _licence_types(
+        [(sheets[SHEET_ITEMS], "结果证照类型"), (sheets[SHEET_MATERIALS], "可替代电子证照类型")]
+    )
+    parsed = _parse_items(sheets[SHEET_ITEMS], problems, licence_types)
+    material_rows = _parse_materials(sheets[SHEET_MATERIALS], parsed, problems, licence_types)
     if not parsed and not problems:
         problems.append(Problem(SHEET_ITEMS, None, "", "没有可导入的事项（第2行起每行一个事项）"))
         return result

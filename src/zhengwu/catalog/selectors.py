@@ -33,6 +33,8 @@ from typing import Any
 
 from django.db.models import Max, Prefetch, Q, QuerySet, prefetch_related_objects
 
+from zhengwu.licences.models import LicenceType
+
 from .models import Bundle, BundleItem, ItemMaterial, MaterialKind, ServiceItem, VersionStatus
 
 # ---------------------------------------------------------------------------------------------
@@ -41,13 +43,15 @@ from .models import Bundle, BundleItem, ItemMaterial, MaterialKind, ServiceItem,
 
 def published_items() -> QuerySet[ServiceItem]:
     """The versions in force (status published), with the department and its region."""
-    return ServiceItem.objects.filter(status=VersionStatus.PUBLISHED).select_related("department__region")
+    return ServiceItem.objects.filter(status=VersionStatus.PUBLISHED).select_related(
+        "department__region", "result_licence_type"
+    )
 
 
 def visible_items(user: Any) -> QuerySet[ServiceItem]:
     """Staff who may view the catalogue see drafts too; everybody else sees published versions
     and the retired ones (cases still refer to them), never drafts."""
-    qs = ServiceItem.objects.select_related("department__region")
+    qs = ServiceItem.objects.select_related("department__region", "result_licence_type")
     if user is not None and user.has_perm("catalog.view_serviceitem"):
         return qs
     return qs.filter(status__in=[VersionStatus.PUBLISHED, VersionStatus.RETIRED])
@@ -86,7 +90,8 @@ def search_items(
 def with_materials(qs: QuerySet[ServiceItem]) -> QuerySet[ServiceItem]:
     """Items with ``item_materials`` (and their Material) and ``life_events`` prefetched."""
     return qs.prefetch_related(
-        Prefetch("item_materials", queryset=ItemMaterial.objects.select_related("material")), "life_events"
+        Prefetch("item_materials", queryset=ItemMaterial.objects.select_related("material__licence_type")),
+        "life_events",
     )
 
 
@@ -101,7 +106,9 @@ def latest_versions(codes: Iterable[str]) -> dict[str, ServiceItem]:
     condition = Q(pk__in=[])
     for row in latest:
         condition |= Q(implementation_code=row["implementation_code"], version=row["v"])
-    items = with_materials(ServiceItem.objects.filter(condition).select_related("department__region"))
+    items = with_materials(
+        ServiceItem.objects.filter(condition).select_related("department__region", "result_licence_type")
+    )
     return {item.implementation_code: item for item in items}
 
 
@@ -111,7 +118,9 @@ def latest_versions(codes: Iterable[str]) -> dict[str, ServiceItem]:
 
 def _bundle_prefetches() -> tuple[Prefetch[Any], ...]:
     items = BundleItem.objects.select_related("item__department__region").prefetch_related(
-        Prefetch("item__item_materials", queryset=ItemMaterial.objects.select_related("material"))
+        Prefetch(
+            "item__item_materials", queryset=ItemMaterial.objects.select_related("material__licence_type")
+        )
     )
     return (Prefetch("bundle_items", queryset=items),)
 
@@ -139,7 +148,7 @@ class BundleMaterial:
     name: str
     issuing_body: str
     kind: str
-    licence_type: str
+    licence_type: LicenceType | None  # the e-licence that stands in for it (免提交)
     originals: int
     copies: int
     required: bool
@@ -177,7 +186,7 @@ def bundle_materials(bundle: Bundle) -> list[BundleMaterial]:
                         name=merged_form_name(bundle),
                         issuing_body="申请人",
                         kind=MaterialKind.FORM,
-                        licence_type="",
+                        licence_type=None,
                         originals=1,
                         copies=0,
                         required=True,

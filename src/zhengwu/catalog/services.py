@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from zhengwu.core import audit
 from zhengwu.core.errors import Conflict, DomainError, InvalidInput
+from zhengwu.licences.models import LicenceType
 from zhengwu.org.models import Department, Level
 
 from . import selectors
@@ -120,7 +121,7 @@ ITEM_DEFAULTS: dict[str, Any] = {
     "process_steps": [],
     "form_fields": [],
     "result_name": "",
-    "result_licence_type": "",
+    "result_licence_type": None,
     "consultation_phone": "",
     "life_events": [],
 }
@@ -133,7 +134,6 @@ _TEXT_FIELDS = {
     "legal_basis": None,
     "conditions": None,
     "result_name": 200,
-    "result_licence_type": 100,
     "consultation_phone": 50,
 }
 _CODE_FIELDS = ("implementation_code", "basic_code", "item_type")  # their own messages say what is wrong
@@ -173,6 +173,22 @@ def to_decimal(value: object, label: str) -> Decimal:
     return result
 
 
+def licence_type_by_name(value: Any, label: str, *, field: str) -> LicenceType | None:
+    """A licence type given as a LicenceType, its name (证照名称) or blank (None); an unknown
+    name raises ``InvalidInput`` naming the field."""
+    if value is None or isinstance(value, LicenceType):
+        return value
+    if not isinstance(value, str):
+        raise InvalidInput(f"{label}应为证照目录中的证照名称", field=field)
+    name = value.strip()
+    if not name:
+        return None
+    found = LicenceType.objects.filter(name=name).first()
+    if found is None:
+        raise InvalidInput(f"{label}「{name}」未在证照目录中登记，请先在证照目录中添加", field=field)
+    return found
+
+
 def _clean_value(field: str, value: Any) -> Any:
     label = ITEM_LABELS[field]
     if field in _TEXT_FIELDS:
@@ -191,6 +207,8 @@ def _clean_value(field: str, value: Any) -> Any:
             return to_decimal(value, label)
         except InvalidInput as exc:
             raise InvalidInput(exc.message, field=field) from None
+    if field == "result_licence_type":
+        return licence_type_by_name(value, label, field=field)
     if field == "charges_fee":
         if not isinstance(value, bool):
             raise InvalidInput(f"{label}应为是或否（true/false）", field=field)
@@ -253,10 +271,11 @@ def clean_item_data(data: Mapping[str, Any], *, partial: bool = False) -> dict[s
     return values
 
 
-def clean_material_data(data: Mapping[str, Any]) -> dict[str, Any]:
+def clean_material_data(data: Mapping[str, Any], *, index: int | None = None) -> dict[str, Any]:
     """A material line: either ``material`` (a Material) or ``name`` (+ ``issuing_body``) naming
-    one, with ``kind``/``licence_type`` (blank: as already registered), ``originals``,
-    ``copies``, ``required``, ``critical``, ``note``."""
+    one, with ``kind``/``licence_type`` (blank: as already registered; the licence type a
+    LicenceType or its name), ``originals``, ``copies``, ``required``, ``critical``, ``note``.
+    ``index`` (from 0) places an unknown licence type name as ``materials[i].licence_type``."""
     unknown = sorted(set(data) - set(MATERIAL_LABELS))
     if unknown:
         raise InvalidInput(f"材料含未知字段：{'、'.join(unknown)}", field="materials")
@@ -265,7 +284,7 @@ def clean_material_data(data: Mapping[str, Any]) -> dict[str, Any]:
         "name": "",
         "issuing_body": "",
         "kind": "",
-        "licence_type": "",
+        "licence_type": None,
         "originals": 1,
         "copies": 0,
         "required": True,
@@ -283,11 +302,16 @@ def clean_material_data(data: Mapping[str, Any]) -> dict[str, Any]:
         elif key in ("required", "critical"):
             if not isinstance(value, bool):
                 raise InvalidInput(f"{label}应为是或否（true/false）", field="materials")
+        elif key == "licence_type" and (value is None or isinstance(value, LicenceType)):
+            pass
         elif not isinstance(value, str):
             raise InvalidInput(f"{label}应为文本", field="materials")
         else:
             value = value.strip()
         out[key] = value
+    where = "" if index is None else f"第{index + 1}项材料："
+    field = "materials" if index is None else f"materials[{index}].licence_type"
+    out["licence_type"] = licence_type_by_name(out["licence_type"], f"{where}可替代电子证照类型", field=field)
     if out["material"] is not None:
         material: Material = out["material"]
         out.update(name=material.name, issuing_body=material.issuing_body)
@@ -451,8 +475,6 @@ def material_rule_errors(line: Mapping[str, Any]) -> Errors:
         _add(errors, "name", "材料名称不能超过200个字")
     if len(line["issuing_body"]) > 200:
         _add(errors, "issuing_body", "出具单位不能超过200个字")
-    if len(line["licence_type"]) > 100:
-        _add(errors, "licence_type", "可替代电子证照类型不能超过100个字")
     if line["kind"] and line["kind"] not in MaterialKind.values:
         _add(errors, "kind", f"材料类别应为 {MaterialKind.DOCUMENT.label} 或 {MaterialKind.FORM.label}")
     for field in ("originals", "copies"):
@@ -484,7 +506,8 @@ def material_conflict_errors(line: Mapping[str, Any]) -> Errors:
             f"{label}已登记为{existing.get_kind_display()}，与填写的"
             f"{MaterialKind(line['kind']).label if line['kind'] in MaterialKind.values else line['kind']}不一致",
         )
-    if line["licence_type"] and existing.licence_type and line["licence_type"] != existing.licence_type:
+    wanted: LicenceType | None = line["licence_type"]
+    if wanted is not None and existing.licence_type_id and wanted.pk != existing.licence_type_id:
         _add(
             errors,
             "licence_type",
@@ -545,7 +568,7 @@ def item_snapshot(item: ServiceItem) -> dict[str, Any]:
         "process_steps": list(item.process_steps),
         "form_fields": list(item.form_fields),
         "result_name": item.result_name,
-        "result_licence_type": item.result_licence_type,
+        "result_licence_type": item.result_licence_type.name if item.result_licence_type else "",
         "version": item.version,
         "status": item.status,
         "valid_from": item.valid_from.isoformat() if item.valid_from else None,
@@ -568,7 +591,7 @@ def _resolve_material(line: Mapping[str, Any], by: Actor) -> Material:
     )
     if created:
         audit.record(actor=by, action="新建材料", obj=material, summary=f"新建材料「{material.name}」")
-    elif line["licence_type"] and not material.licence_type:
+    elif line["licence_type"] is not None and material.licence_type_id is None:
         material.licence_type = line["licence_type"]
         material.save(update_fields=["licence_type"])
         audit.record(
@@ -577,7 +600,7 @@ def _resolve_material(line: Mapping[str, Any], by: Actor) -> Material:
             obj=material,
             summary=f"材料「{material.name}」补充可替代电子证照类型「{material.licence_type}」",
             before={"licence_type": ""},
-            after={"licence_type": material.licence_type},
+            after={"licence_type": line["licence_type"].name},
         )
     return material
 
@@ -626,7 +649,7 @@ def _check_code_free(code: str, errors: Errors, *, exclude_pk: int | None = None
 def create_item(*, data: Mapping[str, Any], materials: Sequence[Mapping[str, Any]], by: Actor) -> ServiceItem:
     """A new item (version 1, draft) with its materials."""
     values = clean_item_data(data)
-    lines = [clean_material_data(m) for m in materials]
+    lines = [clean_material_data(m, index=i) for i, m in enumerate(materials)]
     errors = item_rule_errors(values)
     _merge(errors, materials_errors(lines))
     _check_code_free(values["implementation_code"], errors)
@@ -669,7 +692,7 @@ def _current_lines(item: ServiceItem) -> list[dict[str, Any]]:
                 "note": m.note,
             }
         )
-        for m in item.item_materials.select_related("material")
+        for m in item.item_materials.select_related("material__licence_type")
     ]
 
 
@@ -699,7 +722,11 @@ def update_item(
     if "implementation_code" in changes and "basic_code" not in changes:
         code = changes["implementation_code"]
         values["basic_code"] = code[USCC_LENGTH + 1 :] if len(code) == CODE_LENGTH else ""
-    lines = [clean_material_data(m) for m in materials] if materials is not None else _current_lines(locked)
+    lines = (
+        [clean_material_data(m, index=i) for i, m in enumerate(materials)]
+        if materials is not None
+        else _current_lines(locked)
+    )
     errors = item_rule_errors(values)
     if materials is not None:
         _merge(errors, materials_errors(lines))
