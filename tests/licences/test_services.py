@@ -132,7 +132,9 @@ def test_share_links_expire(make_licence, make_user, time_machine):
         services.open_share("forged")
 
 
-def test_an_enterprise_account_sees_only_its_enterprises_licences(make_licence, licence_type, enterprise, make_user):
+def test_an_enterprise_account_sees_only_its_enterprises_licences(
+    make_licence, licence_type, enterprise, make_user
+):
     from tests.factories import EnterpriseFactory
     from zhengwu.licences.selectors import held_by
 
@@ -142,3 +144,15 @@ def test_an_enterprise_account_sees_only_its_enterprises_licences(make_licence, 
     make_licence(holder=EnterpriseFactory())  # another company's
     make_licence()  # a citizen's
     assert list(held_by(agent)) == [own]
+
+
+def test_a_change_that_changes_nothing_is_refused(make_licence, make_user, issuer):
+    licence = make_licence()
+    with pytest.raises(InvalidInput):
+        services.change(
+            licence=licence,
+            by=make_user("approver", department=issuer),
+            surface={"address": "示范市中原路1号"},
+            reason="无",
+        )
+    assert Licence.objects.count() == 1

@@ -457,7 +457,7 @@ def change(
         version=licence.version + 1,
         application=licence.application,
     )
-    if new.digest == licence.digest:
+    if new.surface == licence.surface and new.holder_name == licence.holder_name:
         raise InvalidInput("照面信息没有变化", field="surface")
     new.save()
     licence.state, licence.state_reason, licence.state_changed_on = LicenceState.SUPERSEDED, why, today
