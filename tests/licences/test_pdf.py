@@ -127,3 +127,23 @@ def test_seal_svg_names_the_department():
     svg = seal_svg("示范市测试发证局")
     assert svg.startswith("<svg") and svg.count("<text") == len("示范市测试发证局") + 1
     assert "polygon" in svg
+
+
+@pytest.mark.parametrize("template", [PrintTemplate.CERTIFICATE, PrintTemplate.CARD])
+def test_a_long_surface_continues_on_another_page_and_never_covers_the_qr(
+    template, make_licence, licence_type
+):
+    licence_type.template = template
+    licence_type.surface_fields = [{"name": f"f{i}", "label": f"信息项{i}"} for i in range(10)]
+    licence_type.save()
+    licence = make_licence(
+        surface={f"f{i}": "经营范围：" + "食品销售、餐饮服务、" * 8 + f"第{i}项" for i in range(10)}
+    )
+    data = render_pdf(licence)
+    reader = PdfReader(io.BytesIO(data))
+    assert len(reader.pages) == 2
+    first = reader.pages[0].extract_text().replace("\n", "")
+    assert "第0项" in first and "续见下页" in first
+    second = reader.pages[1].extract_text().replace("\n", "")
+    assert "第9项" in second and "（续，第2页）" in second and licence.identifier in second
+    assert _qr(data) == [services.qr_text(licence)]

@@ -52,6 +52,7 @@ NOT_OURS = "不是本平台出具的电子证照文件"
 QR_SIZE = 40 * mm  # big enough to decode from a 150 dpi rendering (about 0.6 mm a module)
 SEAL_SIZE = 42 * mm
 MASK = 2
+MIN_FIELD_SIZE = 9  # below this the surface continues on another page rather than shrinking
 FRAME_BLUE = colors.Color(0.12, 0.29, 0.55)
 
 
@@ -133,9 +134,50 @@ def _fields(licence: Licence, width: float, height: float, size: float) -> Table
             )
         )
         _, needed = table.wrap(width, height)
-        if needed <= height or size <= 7:
+        if needed <= height or size <= MIN_FIELD_SIZE:
             return table
         size -= 1
+
+
+def _place(canvas: Canvas, table: Table, x: float, top: float, width: float, height: float) -> list[Table]:
+    """Draw what of ``table`` fits in ``height`` below ``top``; return the rows that did not fit
+    (a surface too long for the page continues on the next ones, never over the QR or the seal)."""
+    _, needed = table.wrap(width, height)
+    if needed <= height:
+        table.drawOn(canvas, x, top - needed)
+        return []
+    parts = table.split(width, height)
+    if not parts:
+        return [table]
+    first, rest = parts[0], parts[1:]
+    _, needed = first.wrap(width, height)
+    first.drawOn(canvas, x, top - needed)
+    return rest
+
+
+def _more(canvas: Canvas, x: float, y: float) -> None:
+    canvas.setFillColor(colors.black)
+    canvas.setFont(_font(), 9)
+    canvas.drawString(x, y, "（照面信息未完，续见下页）")
+
+
+def _continuation(canvas: Canvas, licence: Licence, rest: list[Table], pagesize: tuple[float, float]) -> None:
+    """The surface's remaining rows on further pages, each headed with the name and the 标识."""
+    width, height = pagesize
+    page = 1
+    while rest:
+        canvas.showPage()
+        page += 1
+        canvas.setFont(_font(), 12)
+        canvas.drawString(20 * mm, height - 18 * mm, f"{licence.licence_type.name}（续，第{page}页）")
+        _identifier_line(canvas, licence, 20 * mm, height - 25 * mm)
+        remaining: list[Table] = []
+        for table in rest:
+            if remaining:
+                remaining.append(table)
+                continue
+            remaining = _place(canvas, table, 20 * mm, height - 32 * mm, width - 40 * mm, height - 52 * mm)
+        rest = remaining
 
 
 def _draw_qr(canvas: Canvas, qr: segno.QRCode, x: float, y: float, size: float) -> None:
@@ -206,13 +248,21 @@ def _certificate(canvas: Canvas, licence: Licence) -> None:
     canvas.drawRightString(width - 25 * mm, height - 24 * mm, f"证照编号：{licence.number}")
 
     left, top, bottom = 35 * mm, height - 52 * mm, 75 * mm
-    table = _fields(licence, width - 2 * left, top - bottom, 14)
-    _, needed = table.wrap(width - 2 * left, top - bottom)
-    table.drawOn(canvas, left, top - needed)
+    rest = _place(
+        canvas,
+        _fields(licence, width - 2 * left, top - bottom, 14),
+        left,
+        top,
+        width - 2 * left,
+        top - bottom,
+    )
+    if rest:
+        _more(canvas, left, bottom - 4 * mm)
 
     _qr_block(canvas, licence, 25 * mm, 27 * mm)
     _sign_block(canvas, licence, width - 70 * mm, 35 * mm)
     _identifier_line(canvas, licence, 25 * mm + QR_SIZE + 8 * mm, 22 * mm)
+    _continuation(canvas, licence, rest, (width, height))
 
 
 def _card(canvas: Canvas, licence: Licence) -> None:
@@ -231,9 +281,10 @@ def _card(canvas: Canvas, licence: Licence) -> None:
     canvas.drawCentredString(width / 2, py + panel_h - 14 * mm, licence.licence_type.name)
     inner_left, inner_top = px + 10 * mm, py + panel_h - 22 * mm
     table_width = panel_w - 20 * mm - SEAL_SIZE
-    table = _fields(licence, table_width, inner_top - py - 8 * mm, 12)
-    _, needed = table.wrap(table_width, inner_top - py - 8 * mm)
-    table.drawOn(canvas, inner_left, inner_top - needed)
+    space = inner_top - py - 8 * mm
+    rest = _place(canvas, _fields(licence, table_width, space, 12), inner_left, inner_top, table_width, space)
+    if rest:
+        _more(canvas, inner_left, py + 4 * mm)
     _sign_block(canvas, licence, px + panel_w - 8 * mm - SEAL_SIZE / 2, py + 14 * mm)
 
     # Under the panel: the QR, the number and the identifier.
@@ -250,6 +301,7 @@ def _card(canvas: Canvas, licence: Licence) -> None:
     for i, line in enumerate(lines):
         canvas.drawString(text_x, qr_y + QR_SIZE - 12 - i * 18, line)
     _identifier_line(canvas, licence, text_x, qr_y + QR_SIZE - 12 - len(lines) * 18, size=8)
+    _continuation(canvas, licence, rest, (width, height))
 
 
 def render_pdf(licence: Licence) -> bytes:

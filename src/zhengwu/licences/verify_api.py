@@ -33,6 +33,10 @@ class VerifyThrottle(AnonRateThrottle):
         return client_ip(request)  # the trusted proxy's header only, as for every lock-out
 
 
+class KeysThrottle(VerifyThrottle):
+    scope = "licence_keys"
+
+
 class VerifyInput(serializers.Serializer[Any]):
     identifier = serializers.CharField(required=False, allow_blank=True, max_length=200, help_text="证照标识")
     qr = serializers.CharField(
@@ -155,7 +159,7 @@ class VerifyView(APIView):
 class KeysView(APIView):
     authentication_classes: list[type[BaseAuthentication]] = []
     permission_classes = [permissions.AllowAny]
-    throttle_classes = [VerifyThrottle]
+    throttle_classes = [KeysThrottle]
 
     def get(self, request: Request) -> Response:
         return Response(public_views.keys_document())
