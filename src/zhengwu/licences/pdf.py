@@ -305,7 +305,8 @@ def _card(canvas: Canvas, licence: Licence) -> None:
 
 
 def render_pdf(licence: Licence) -> bytes:
-    """The licence as a one-page PDF carrying its signed data (see the module's docstring)."""
+    """The licence as a PDF carrying its signed data (see the module's docstring): one page, more
+    only when a long surface continues on further pages."""
     font = _font()
     card = licence.licence_type.template == PrintTemplate.CARD
     buffer = BytesIO()
