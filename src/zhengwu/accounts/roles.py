@@ -147,12 +147,12 @@ ROLES: tuple[Role, ...] = (
     Role(
         "admin",
         "管理员",
-        "维护事项清单、一件事、部门、用户和工作日历",
+        "维护事项清单、一件事、证照目录与电子印章、部门、用户和工作日历",
         (
             *_all(
                 "org", "catalog", "calendar", "accounts", "appeals", "applications", "triage", "notifications"
             ),
-            *_all("hall"),
+            *_all("hall", "licences"),
             "core.view_auditevent",
             "django_tasks_database.view_dbtaskresult",
             "auth.view_group",  # roles are defined in this file; the admin shows them read-only

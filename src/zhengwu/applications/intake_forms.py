@@ -193,7 +193,7 @@ class MaterialRowForm(forms.Form):
 
     def __init__(self, *args: Any, use: ItemMaterial, licence: Any = None, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", f"m{use.pk}")
-        initial = {"originals": use.originals, "copies": use.copies}
+        initial: dict[str, Any] = {"originals": use.originals, "copies": use.copies}
         if licence is not None:
             initial["status"] = MaterialStatus.EXEMPT
         kwargs.setdefault("initial", initial)

@@ -528,16 +528,16 @@ class Verification:
         return self.outcome == "valid"
 
 
-def _find(identifier: str) -> Licence:
-    identifiers.parse(identifier)
-    licence = (
-        Licence.objects.select_related("licence_type", "issuer", "seal", "superseded_by")
-        .filter(identifier=identifier.strip())
-        .first()
-    )
-    if licence is None:
-        raise NotFound("未找到该证照标识对应的电子证照，请核对标识", field="identifier")
-    return licence
+def _find(identifier: str, *, checked: bool = False) -> Licence:
+    """The registry's licence for a 标识 (checked here unless the caller did), one indexed query."""
+    if not checked:
+        identifiers.parse(identifier)
+    try:
+        return Licence.objects.select_related("licence_type", "issuer", "seal").get(
+            identifier=identifier.strip()
+        )
+    except Licence.DoesNotExist:
+        raise NotFound("未找到该证照标识对应的电子证照，请核对标识", field="identifier") from None
 
 
 def _current_version(licence: Licence) -> Licence:
@@ -603,10 +603,14 @@ def verify_identifier(identifier: str, *, today: date | None = None) -> Verifica
 def verify_qr(text: str, *, today: date | None = None) -> Verification:
     """By the QR's text: the signature over what the QR carries, then the registry's state."""
     data = parse_qr(text)
-    licence = _find(data.identifier)
+    licence = _find(data.identifier, checked=True)
     result = Verification("invalid_signature", licence)
     result.checks.append(("证照标识", True, "格式与校验位正确，证照库中存在"))
-    seal = Seal.objects.filter(key_id=data.key_id).first()
+    seal = (
+        licence.seal
+        if licence.seal.key_id == data.key_id
+        else Seal.objects.filter(key_id=data.key_id).first()
+    )
     if seal is None or seal.department_id != licence.issuer_id:
         result.checks.append(("印章", False, f"印章编码{data.key_id}不是该证照颁发机构的印章"))
         return result
