@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from tests.applications.conftest import FORM, make_office, pdf, walk_in
-from tests.conftest import PASSWORD
 from zhengwu.applications import services
 from zhengwu.applications.models import ApplicationState as S
 from zhengwu.applications.models import MaterialStatus
@@ -84,7 +83,11 @@ def test_online_application_needs_no_upload_for_a_held_licence(office, covered):
     assert (row.status, row.licence) == (MaterialStatus.EXEMPT, licence)
     assert "由电子证照提供：居民身份证" in row.note and not row.files.exists()
     logged = licence.uses.get()
-    assert (logged.kind, logged.application, logged.used_by) == (UseKind.INTAKE, intake.application, office.department.name)
+    assert (logged.kind, logged.application, logged.used_by) == (
+        UseKind.INTAKE,
+        intake.application,
+        office.department.name,
+    )
 
 
 def test_a_revoked_or_other_holders_licence_is_not_used(office, covered):
@@ -105,7 +108,7 @@ def test_a_revoked_or_other_holders_licence_is_not_used(office, covered):
 
 
 def test_the_window_may_still_ask_for_paper_with_a_reason(office, covered):
-    use, licence = covered
+    use, _licence = covered
     marks = [services.MaterialInput(u.pk, MaterialStatus.RECEIVED, originals=1) for u in office.uses[:3]]
     with pytest.raises(InvalidInput) as refused:
         walk_in(office, materials=marks)
@@ -126,13 +129,13 @@ def test_the_window_keeps_the_licence_when_the_clerk_leaves_it_exempt(office, co
 
 
 def test_the_window_page_and_the_online_form_say_so(office, covered, client):
-    use, licence = covered
-    client.login(username=office.clerk.username, password=PASSWORD)
+    _use, licence = covered
+    client.force_login(office.clerk)
     page = client.get("/applications/intake/", {"code": office.citizen.id_number, "item": office.item.pk})
     text = page.content.decode()
     assert page.status_code == 200 and "申请人持有有效电子证照" in text and licence.number in text
     client.logout()
-    client.login(username=office.citizen_user.username, password=PASSWORD)
+    client.force_login(office.citizen_user)
     form = client.get(f"/apply/{office.item.pk}/")
     assert form.status_code == 200
     assert "免提交：已关联王小明的电子证照“居民身份证”" in form.content.decode()
