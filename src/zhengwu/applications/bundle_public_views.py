@@ -505,13 +505,13 @@ class PeriodForm(forms.Form):
     start = forms.DateField(
         label="开始日期",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": "开始日期格式不正确，请按“2026-06-01”填写"},
     )
     end = forms.DateField(
         label="结束日期",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         error_messages={"invalid": "结束日期格式不正确，请按“2026-06-30”填写"},
     )
 

@@ -12,7 +12,7 @@ from zhengwu.catalog.models import ServiceItem, VersionStatus
 
 from .models import ApplicantKind, ProxyChannel, ProxyGroup, ProxyRequest
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TEXTAREA = forms.Textarea(attrs={"rows": 2})
 
 
