@@ -67,7 +67,7 @@ ROLES: tuple[Role, ...] = (
     Role(
         "approver",
         "后台审批人员",
-        "审查本部门已受理的办件（含一件事分送本部门的事项，待前置事项办结后开始）、特别程序和延长审批、作出决定、办结和制证",
+        "审查本部门已受理的办件（含一件事分送本部门的事项，待前置事项办结后开始）、特别程序和延长审批、作出决定、办结和制证（电子证照以本部门电子印章签发），管理本部门颁发的电子证照",
         (*VIEW_CATALOG, "applications.view_application", "applications.review_application"),
     ),
     Role(
