@@ -296,7 +296,7 @@ def test_the_checklist_offers_only_the_marks_each_material_allows(office, client
     assert f'name="m{required.pk}-status" value="deferred"' in html
     assert f'name="m{required.pk}-status" value="not_applicable"' not in html
     assert f'name="m{optional.pk}-status" value="not_applicable"' in html
-    assert "由电子证照提供，待电子证照上线后自动核验" in html
+    assert "窗口核实免提交" in html  # no e-licence of the applicant covers these materials
     assert 'name="idempotency_key"' in html
 
 
@@ -352,7 +352,7 @@ def test_deferred_and_exempt_materials(office, client):
     assert d.status == MaterialStatus.DEFERRED and d.commitment == "本人承诺三个工作日内补交平面图"
     assert d.deferred_until is not None
     e = app.materials.get(item_material=exempt)
-    assert e.status == MaterialStatus.EXEMPT and "电子证照" in e.note
+    assert e.status == MaterialStatus.EXEMPT and e.note == "窗口核实免提交" and e.licence is None
 
 
 def test_supplement_tells_everything_at_once(office, client):

@@ -99,7 +99,7 @@ def test_share_by_api_then_view_expire_and_revoke(api, make_licence, time_machin
     assert [(u["kind"], u["used_by"], u["purpose"]) for u in uses] == [
         (UseKind.SHARE, "示范银行", "贷款审核")
     ]
-    time_machine.move_to(dt.datetime(2026, 6, 11, 10, 1, tzinfo=dt.timezone(dt.timedelta(hours=8))))
+    time_machine.move_to(LicenceShare.objects.get().expires_at + dt.timedelta(minutes=1))  # the clock ticks
     assert viewer.get(link).status_code == 403
     api.force_login(Licence.objects.get().citizen.user)  # a day later: a new session
     second = api.post(

@@ -113,7 +113,7 @@ def test_share_link_works_until_it_expires_and_every_view_is_logged(me, make_lic
     assert uses.count() == 2 and {u.used_by for u in uses} == {"示范银行中原支行"}
     log = client.get(reverse("licences:uses"), {"licence": licence.pk}).content.decode()
     assert log.count("示范银行中原支行") == 2 and "办理贷款核验营业执照" in log
-    time_machine.move_to(dt.datetime(2026, 6, 13, 10, 1, tzinfo=dt.timezone(dt.timedelta(hours=8))))
+    time_machine.move_to(LicenceShare.objects.get().expires_at + dt.timedelta(minutes=1))  # the clock ticks
     refused = viewer.get(link)
     assert refused.status_code == 403 and "过期" in refused.content.decode()
     assert viewer.get(link + "pdf/").status_code == 403
