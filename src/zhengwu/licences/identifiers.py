@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from stdnum.cn import uscc
 from stdnum.exceptions import ValidationError
@@ -85,7 +86,20 @@ class LicenceIdentifier:
         return LicenceIdentifier(self.type_code, self.issuer_code, self.serial, self.version + 1)
 
 
+@lru_cache(maxsize=1024)
+def _valid_uscc(code: str) -> bool:
+    """Whether ``code`` is an 18-character upper-case USCC with a right check character (a few
+    issuers' codes recur in every identifier, so the answer is kept)."""
+    try:
+        uscc.validate(code)
+    except ValidationError:
+        return False
+    return uscc.compact(code) == code
+
+
 def _check_uscc(code: str, what: str) -> None:
+    if _valid_uscc(code):
+        return
     try:
         uscc.validate(code)
     except ValidationError:

@@ -509,12 +509,27 @@ OUTCOME_LABELS = {
 
 @dataclass
 class Verification:
-    """What a verification found: the outcome, the licence (when known) and each check made."""
+    """What a verification found: the outcome, the licence (when known) and each check made.
+    ``row`` is the licence as verification read it — by QR, only the fields it needs; ``licence``
+    loads the whole record (type, issuer, seal) the first time a page or API asks for it."""
 
     outcome: str
-    licence: Licence | None = None
+    row: Licence | None = None
     current: Licence | None = None
     checks: list[tuple[str, bool, str]] = field(default_factory=list)
+    _full: Licence | None = field(default=None, repr=False)
+
+    @property
+    def licence(self) -> Licence | None:
+        if self.row is None:
+            return None
+        if self._full is None:
+            self._full = (
+                self.row
+                if not self.row.get_deferred_fields()
+                else Licence.objects.select_related("licence_type", "issuer", "seal").get(pk=self.row.pk)
+            )
+        return self._full
 
     @property
     def label(self) -> str:
@@ -538,6 +553,65 @@ def _find(identifier: str, *, checked: bool = False) -> Licence:
         )
     except Licence.DoesNotExist:
         raise NotFound("未找到该证照标识对应的电子证照，请核对标识", field="identifier") from None
+
+
+# What a QR verification reads: the licence's row and its seal's, one indexed lookup and one join.
+# Raw SQL: at hundreds of verifications a second the ORM's query building costs more than the
+# database and the signature together.
+_LEAN_FIELDS = (
+    "id",
+    "identifier",
+    "digest",
+    "state",
+    "state_reason",
+    "state_changed_on",
+    "valid_until",
+    "superseded_by_id",
+    "issuer_id",
+    "seal_id",
+)
+_SEAL_FIELDS = ("key_id", "name", "department_id", "public_key")
+
+
+@cache
+def _lean_sql() -> str:
+    meta, seal = Licence._meta, Seal._meta
+
+    def column(model_meta: Any, name: str) -> str:
+        return str(model_meta.get_field(name).column)  # a foreign key's attname (issuer_id) works too
+
+    licence_cols = ", ".join(f"l.{column(meta, n)}" for n in _LEAN_FIELDS)
+    seal_cols = ", ".join(f"s.{column(seal, n)} AS seal_{n}" for n in _SEAL_FIELDS)
+    # Names from the models' own metadata; the identifier is a query parameter.
+    return (
+        f"SELECT {licence_cols}, {seal_cols} FROM {meta.db_table} l "  # noqa: S608
+        f"JOIN {seal.db_table} s ON s.{seal.pk.column} = l.{column(meta, 'seal_id')} "
+        f"WHERE l.{column(meta, 'identifier')} = %s"
+    )
+
+
+@dataclass(frozen=True)
+class SealKey:
+    """The parts of a seal verification needs."""
+
+    pk: int
+    key_id: str
+    name: str
+    department_id: int
+    public_key: str
+
+    @classmethod
+    def of(cls, seal: Seal) -> SealKey:
+        return cls(seal.pk, seal.key_id, seal.name, seal.department_id, seal.public_key)
+
+
+def _find_lean(identifier: str) -> tuple[Licence, SealKey]:
+    rows = list(Licence.objects.raw(_lean_sql(), [identifier.strip()]))
+    if not rows:
+        raise NotFound("未找到该证照标识对应的电子证照，请核对标识", field="identifier")
+    row: Any = rows[0]
+    seal = SealKey(row.seal_id, row.seal_key_id, row.seal_name, row.seal_department_id, row.seal_public_key)
+    return row, seal
 
 
 def _current_version(licence: Licence) -> Licence:
@@ -573,7 +647,7 @@ def _state_outcome(result: Verification, licence: Licence, today: date) -> Verif
 
 
 def _check_signature(
-    result: Verification, seal: Seal, identifier: str, digest_hex: str, signature: bytes
+    result: Verification, seal: Seal | SealKey, identifier: str, digest_hex: str, signature: bytes
 ) -> bool:
     ok = crypto.verify(_public_key(seal.pk, seal.public_key), statement(identifier, digest_hex), signature)
     result.checks.append(
@@ -603,14 +677,13 @@ def verify_identifier(identifier: str, *, today: date | None = None) -> Verifica
 def verify_qr(text: str, *, today: date | None = None) -> Verification:
     """By the QR's text: the signature over what the QR carries, then the registry's state."""
     data = parse_qr(text)
-    licence = _find(data.identifier, checked=True)
+    licence, own = _find_lean(data.identifier)
     result = Verification("invalid_signature", licence)
     result.checks.append(("证照标识", True, "格式与校验位正确，证照库中存在"))
-    seal = (
-        licence.seal
-        if licence.seal.key_id == data.key_id
-        else Seal.objects.filter(key_id=data.key_id).first()
-    )
+    seal: SealKey | None = own
+    if own.key_id != data.key_id:  # a QR naming another seal: it must still be the issuer's
+        other = Seal.objects.filter(key_id=data.key_id).first()
+        seal = SealKey.of(other) if other is not None else None
     if seal is None or seal.department_id != licence.issuer_id:
         result.checks.append(("印章", False, f"印章编码{data.key_id}不是该证照颁发机构的印章"))
         return result
