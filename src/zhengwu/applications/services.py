@@ -31,7 +31,7 @@ from zhengwu.casework.numbers import daily_number, hash_query_code, new_query_co
 from zhengwu.casework.transitions import Action
 from zhengwu.catalog.models import CaseType, ItemMaterial, ServiceItem, VersionStatus
 from zhengwu.core.errors import Conflict, DomainError, InvalidInput, NotAllowed
-from zhengwu.core.text import strip_control_characters
+from zhengwu.core.text import clean_text as _text
 from zhengwu.core.validators import validate_id_number, validate_s10, validate_uscc
 
 from . import documents
@@ -101,15 +101,6 @@ def _now() -> datetime:
 def _actor(by: Any) -> Actor:
     """Every service names who acts; a request's user becomes an Actor here, None is refused."""
     return Actor.of(by)
-
-
-def _text(value: Any, *, field: str, label: str, max_length: int, required: bool = False) -> str:
-    text = strip_control_characters(str(value or "")).strip()
-    if required and not text:
-        raise InvalidInput(f"请填写{label}", field=field)
-    if len(text) > max_length:
-        raise InvalidInput(f"{label}不能超过{max_length}个字，现有{len(text)}个字", field=field)
-    return text
 
 
 def _lock(application: Application, version: int | None) -> Application:

@@ -33,9 +33,18 @@ class ShareForm(forms.Form):
 class StaffFilterForm(forms.Form):
     q = forms.CharField(label="标识、编号或持证主体", required=False, max_length=100)
     licence_type = forms.ModelChoiceField(
-        label="证照类型", queryset=LicenceType.objects.all(), required=False
+        label="证照类型",
+        queryset=LicenceType.objects.all(),
+        required=False,
+        empty_label="全部证照类型",
+        widget=forms.Select(attrs={"aria-label": "证照类型"}),
     )
-    state = forms.ChoiceField(label="状态", choices=[("", "全部"), *LicenceState.choices], required=False)
+    state = forms.ChoiceField(
+        label="状态",
+        choices=[("", "全部状态"), *LicenceState.choices],
+        required=False,
+        widget=forms.Select(attrs={"aria-label": "状态"}),
+    )
 
 
 def unchanged(licence: Any, surface: dict[str, Any], holder_name: str = "") -> bool:

@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from zhengwu.core import audit
 from zhengwu.core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from zhengwu.core.text import clean_text as _text
 from zhengwu.core.text import strip_control_characters
 
 from . import crypto, identifiers
@@ -54,15 +55,6 @@ PUBLIC_VERIFIER = "公众核验"
 
 def _now() -> datetime:
     return timezone.now()
-
-
-def _text(value: Any, *, field: str, label: str, max_length: int, required: bool = False) -> str:
-    text = strip_control_characters(str(value or "")).strip()
-    if required and not text:
-        raise InvalidInput(f"请填写{label}", field=field)
-    if len(text) > max_length:
-        raise InvalidInput(f"{label}不能超过{max_length}个字，现有{len(text)}个字", field=field)
-    return text
 
 
 # ---------------------------------------------------------------------------------------------
