@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "zhengwu.appeals",
     "zhengwu.applications",
     "zhengwu.licences",
+    "zhengwu.ratings",
     "zhengwu.hall",
     "zhengwu.notifications",
     "zhengwu.api",

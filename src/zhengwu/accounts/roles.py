@@ -128,6 +128,7 @@ ROLES: tuple[Role, ...] = (
             "appeals.view_appeal",
             "appeals.supervise_appeal",
             "appeals.view_all_appeals",
+            "ratings.decide_ratingcontest",
             "triage.view_hotissue",
             "triage.create_proactive_task",
         ),
@@ -152,7 +153,7 @@ ROLES: tuple[Role, ...] = (
             *_all(
                 "org", "catalog", "calendar", "accounts", "appeals", "applications", "triage", "notifications"
             ),
-            *_all("hall", "licences"),
+            *_all("hall", "licences", "ratings"),
             "core.view_auditevent",
             "django_tasks_database.view_dbtaskresult",
             "auth.view_group",  # roles are defined in this file; the admin shows them read-only

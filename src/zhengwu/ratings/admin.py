@@ -1,0 +1,43 @@
+"""好差评 in the admin: read-only — ratings are given, cases handled and contests decided through
+the services, never edited here."""
+
+from django.contrib import admin
+
+from zhengwu.casework.admin import ReadOnlyMixin
+
+from .models import Rating, RatingContest, Rectification
+
+
+@admin.register(Rating)
+class RatingAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = (
+        "matter_number",
+        "matter_kind",
+        "department",
+        "channel",
+        "level",
+        "round",
+        "rated_at",
+        "excluded",
+    )
+    list_filter = ("matter_kind", "channel", "level", "excluded", "source")
+    search_fields = ("matter_number", "rater_name", "text")
+    date_hierarchy = "rated_at"
+    list_select_related = ("department",)
+    raw_id_fields = ("application", "bundle_application", "appeal", "ticket", "staff", "rater_user", "item")
+
+
+@admin.register(Rectification)
+class RectificationAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("rating", "department", "state", "verify_due_at", "outcome", "fix_due_at", "closed_at")
+    list_filter = ("state", "outcome")
+    list_select_related = ("rating", "department")
+    raw_id_fields = ("rating",)
+
+
+@admin.register(RatingContest)
+class RatingContestAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("rating", "department", "state", "created_at", "decided_at")
+    list_filter = ("state",)
+    list_select_related = ("rating", "department")
+    raw_id_fields = ("rating",)
