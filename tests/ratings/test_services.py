@@ -167,6 +167,7 @@ def test_the_appeals_ratings_move_into_the_one_record(desk):  # noqa: F811
     rate_appeal(appeal=rated, level=5, comment="处理太慢")
     silent = desk.reach(AppealState.REPLIED)
     Callback.objects.create(appeal=silent, reached=False, by=desk.callback)  # not reached: no rating
+    Rectification.objects.all().delete()
     Rating.objects.all().delete()
     migration = import_module("zhengwu.ratings.migrations.0002_appeal_ratings")
     migration.forwards(django_apps, None)
@@ -179,3 +180,22 @@ def test_the_appeals_ratings_move_into_the_one_record(desk):  # noqa: F811
     assert {r.department_id for r in moved} == {desk.lead_dept.pk}
     migration.backwards(django_apps, None)
     assert not Rating.objects.exists()
+
+
+def test_new_appeal_ratings_are_recorded_as_they_happen_like_the_migration_did(desk):  # noqa: F811
+    appeal = desk.reach(AppealState.CLOSED)
+    rate_appeal(appeal=appeal, level=4, comment="回复太慢")
+    live = [(r.round, r.channel, r.level, r.source, r.rater_key) for r in Rating.objects.order_by("round")]
+    assert [row[:4] for row in live] == [
+        (1, RatingChannel.PHONE, 1, "callback"),
+        (2, RatingChannel.PC, 4, "rater"),
+    ]
+    bad = Rating.objects.get(round=2)
+    assert bad.rectification.department == desk.lead_dept  # 不满意: the lead department's case
+    Rectification.objects.all().delete()
+    Rating.objects.all().delete()
+    import_module("zhengwu.ratings.migrations.0002_appeal_ratings").forwards(django_apps, None)
+    migrated = [
+        (r.round, r.channel, r.level, r.source, r.rater_key) for r in Rating.objects.order_by("round")
+    ]
+    assert migrated == live

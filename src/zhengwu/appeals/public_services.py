@@ -109,4 +109,9 @@ def rate_appeal(*, appeal: Appeal, level: int, comment: str = "", by: Any = None
         data={"level": level, "comment": comment},
         public=True,
     )
+    from zhengwu.ratings.services import record_appeal_rating
+
+    record_appeal_rating(
+        appeal=locked, level=level, text=comment, channel="pc", source="rater", user=by, at=event.at
+    )
     return event

@@ -1081,6 +1081,20 @@ def _finish_assignments(appeal: Appeal, now: datetime) -> None:
     )
 
 
+def _rated_by_callback(appeal: Appeal, callback: Callback, at: datetime) -> None:
+    """The citizen's 满意度 told to the callback staff is a rating (好差评, channel 电话)."""
+    from zhengwu.ratings.services import record_appeal_rating
+
+    record_appeal_rating(
+        appeal=appeal,
+        level=int(callback.satisfaction or 0),
+        text=callback.note,
+        channel="phone",
+        source="callback",
+        at=at,
+    )
+
+
 @transaction.atomic
 def record_callback(
     *,
@@ -1118,6 +1132,7 @@ def record_callback(
     if not callback.unhappy:
         target = _check("callback", appeal, by, to=AppealState.CLOSED)
         callback.save()
+        _rated_by_callback(appeal, callback, now)
         appeal.closed_at = now
         _finish_assignments(appeal, now)
         _move(
@@ -1131,6 +1146,7 @@ def record_callback(
         return callback
     target = _check("callback", appeal, by, to=AppealState.IN_PROGRESS)
     callback.save()
+    _rated_by_callback(appeal, callback, now)
     lead = _signed_lead(appeal)
     if lead is None:
         raise Conflict("没有可重办的主办单位", field="assignment")

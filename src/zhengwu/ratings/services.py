@@ -118,7 +118,13 @@ def matter_of(obj: Any) -> Matter:
             staff=obj.accepted_by,
         )
     if isinstance(obj, Appeal):
-        lead = obj.lead_assignment
+        # The latest 主办 assignment, open or finished (a rated appeal's are finished).
+        lead = (
+            obj.assignments.filter(role="lead")
+            .select_related("department")
+            .order_by("-created_at", "-pk")
+            .first()
+        )
         department = lead.department if lead is not None else getattr(obj.registered_by, "department", None)
         return Matter(MatterKind.APPEAL, obj, obj.number, department, finished=obj.closed_at is not None)
     if isinstance(obj, QueueTicket):
@@ -210,15 +216,8 @@ def rate(
         round_ = earlier.last().round + 1  # type: ignore[union-attr]
     else:
         round_ = 1
-    rating = Rating(
-        matter_kind=m.kind,
-        matter_key=m.key,
-        matter_number=m.number,
-        department=m.department,
-        region_id=m.region_id,
-        window=m.window,
-        staff=m.staff,
-        item=m.item,
+    rating = _new_rating(
+        m,
         channel=channel,
         source=source,
         rater_key=rater_key,
@@ -230,13 +229,83 @@ def rate(
         text=body,
         scores=_scores(scores),
         rated_at=at,
-        **m.link(),
     )
     try:
         with transaction.atomic():
             rating.save()
     except IntegrityError:
         raise Conflict("您已评价过，本轮不能重复评价", field="matter") from None
+    if rating.bad:
+        open_rectification(rating)
+    return rating
+
+
+def _new_rating(m: Matter, **fields: Any) -> Rating:
+    return Rating(
+        matter_kind=m.kind,
+        matter_key=m.key,
+        matter_number=m.number,
+        department=m.department,
+        region_id=m.region_id,
+        window=m.window,
+        staff=m.staff,
+        item=m.item,
+        **m.link(),
+        **fields,
+    )
+
+
+def appeal_rater_key(appeal: Any) -> str:
+    """The one rater of an appeal: its citizen, its enterprise, or its contact phone (as the data
+    migration 0002 keyed the ratings it moved)."""
+    if appeal.citizen_id:
+        return f"citizen:{appeal.citizen_id}"
+    if appeal.enterprise_id:
+        return f"enterprise:{appeal.enterprise_id}"
+    if appeal.contact_phone:
+        return phone_key(appeal.contact_phone)
+    return f"appeal:{appeal.pk}"
+
+
+def record_appeal_rating(
+    *,
+    appeal: Any,
+    level: int,
+    text: str,
+    channel: str,
+    source: str,
+    user: Any = None,
+    at: datetime | None = None,
+) -> Rating | None:
+    """The appeals desk's 评价 (the citizen's own) and 回访 (by phone) as ratings: each the next
+    round of the appeal's rater, as they happen (the caller holds the appeal's row lock). None when
+    no department handled the appeal yet."""
+    m = matter_of(appeal)
+    if m.department is None:
+        return None
+    key = appeal_rater_key(appeal)
+    last = (
+        Rating.objects.filter(matter_key=m.key, rater_key=key)
+        .order_by("-round")
+        .values_list("round", flat=True)
+        .first()
+    )
+    rating = _new_rating(
+        m,
+        channel=channel,
+        source=source,
+        rater_key=key,
+        rater_user=user
+        if getattr(user, "is_authenticated", False) and not getattr(user, "is_staff", False)
+        else None,
+        rater_name=(appeal.contact_name or "")[:50],
+        real_name=bool(appeal.citizen_id or appeal.enterprise_id),
+        round=(last or 0) + 1,
+        level=_level(level),
+        text=(text or "")[:1000],
+        rated_at=at or _now(),
+    )
+    rating.save()
     if rating.bad:
         open_rectification(rating)
     return rating

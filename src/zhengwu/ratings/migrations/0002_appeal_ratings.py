@@ -13,13 +13,13 @@ import hashlib
 from django.db import migrations
 
 
-def _rater_key(appeal):
+def _rater_key(appeal):  # as ratings.services.appeal_rater_key
     if appeal.citizen_id:
         return f"citizen:{appeal.citizen_id}"
     if appeal.enterprise_id:
         return f"enterprise:{appeal.enterprise_id}"
     if appeal.contact_phone:
-        return "phone:" + hashlib.sha256(appeal.contact_phone.encode()).hexdigest()[:32]
+        return "phone:" + hashlib.sha256(appeal.contact_phone.strip().encode()).hexdigest()[:32]
     return f"appeal:{appeal.pk}"
 
 
