@@ -23,4 +23,5 @@ urlpatterns = [
     path("", include("zhengwu.hall.api")),
     path("", include("zhengwu.licences.verify_api")),
     path("", include("zhengwu.licences.api")),
+    path("", include("zhengwu.ratings.api")),
 ]

@@ -462,12 +462,19 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
     """我的办件 → one 一件事办件: every item's state and light, the steps, the notices."""
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
+    from zhengwu.ratings.public_views import rating_block
+
     parent = _owned(request, number)
     form = WithdrawForm(initial={"version": parent.version}) if bundles.withdrawable(parent) else None
     return render(
         request,
         "applications/public/bundle_detail.html",
-        {**_context(parent), "notices": parent.notices.order_by("issued_at", "id"), "withdraw_form": form},
+        {
+            **_context(parent),
+            "notices": parent.notices.order_by("issued_at", "id"),
+            "withdraw_form": form,
+            **rating_block(request, parent),
+        },
     )
 
 

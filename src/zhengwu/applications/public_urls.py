@@ -1,6 +1,6 @@
 """Applicant pages, mounted at /apply/: 在线办理, 我的办件, progress by number and query code."""
 
-from django.urls import path
+from django.urls import include, path
 
 from . import bundle_public_views as bundle_views
 from . import proxy_views
@@ -21,6 +21,7 @@ urlpatterns = [
         bundle_views.notice_pdf,
         name="bundle_notice_pdf",
     ),
+    path("mine/", include("zhengwu.ratings.public_urls")),
     path("mine/", views.mine, name="mine"),
     path("mine/<str:number>/", views.detail, name="detail"),
     path("mine/<str:number>/supply/", views.supply, name="supply"),

@@ -264,6 +264,8 @@ def _detail_page(
     withdraw_form: WithdrawForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
+    from zhengwu.ratings.public_views import rating_block
+
     codes = {a.code for a in services.available_actions(application, request.user)}
     open_request = _open_request(application) if "supply" in codes else None
     if open_request is not None and supply_form is None:
@@ -288,6 +290,7 @@ def _detail_page(
             "withdraw_form": withdraw_form if "withdraw" in codes else None,
             "delivery": delivery,
             "deferred": services.deferred_due_dates(application),
+            **rating_block(request, application),
         },
         status=status,
     )
