@@ -33,6 +33,7 @@ urlpatterns = [
     path("licences/", include("zhengwu.licences.public_urls")),
     path("my/licences/", include("zhengwu.licences.urls")),
     path("open311/v2/", include("zhengwu.appeals.open311")),
+    path("ratings/", include("zhengwu.ratings.urls")),
     path("", include("zhengwu.appeals.public_urls")),
     path("", include("zhengwu.catalog.urls")),
     path("", include("zhengwu.web.urls")),

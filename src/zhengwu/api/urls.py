@@ -23,5 +23,6 @@ urlpatterns = [
     path("", include("zhengwu.hall.api")),
     path("", include("zhengwu.licences.verify_api")),
     path("", include("zhengwu.licences.api")),
+    path("", include("zhengwu.ratings.staff_api")),
     path("", include("zhengwu.ratings.api")),
 ]

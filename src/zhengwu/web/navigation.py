@@ -92,6 +92,21 @@ LINKS: tuple[Link, ...] = (
         "本部门颁发的电子证照：查询、导出、变更、注销、吊销",
         ("applications.review_application", "accounts.view_all_departments"),
     ),
+    Link(
+        "差评整改",
+        "ratings:list",
+        "本部门收到的差评：回访核实、整改、反馈办结、申诉，导出 Excel",
+        (
+            "applications.accept_application",
+            "applications.review_application",
+            "applications.deliver_application",
+            "appeals.handle_appeal",
+            "accounts.view_all_departments",
+        ),
+    ),
+    Link(
+        "评价申诉", "ratings:contests", "各部门对评价的申诉：复核成立或不成立", "ratings.decide_ratingcontest"
+    ),
     Link("诉求登记", "appeals:intake", "登记热线、窗口、信件等渠道的诉求", "appeals.register_appeal"),
     Link(
         "派单台", "appeals:dispatch_queue", "待研判、待派单、退单、延期和答复审核", "appeals.dispatch_appeal"
