@@ -67,7 +67,7 @@ ROLES: tuple[Role, ...] = (
     Role(
         "approver",
         "后台审批人员",
-        "审查本部门已受理的办件（含一件事分送本部门的事项，待前置事项办结后开始）、特别程序和延长审批、作出决定、办结和制证（电子证照以本部门电子印章签发），管理本部门颁发的电子证照",
+        "审查本部门已受理的办件（含一件事分送本部门的事项，待前置事项办结后开始）、特别程序和延长审批、作出决定、办结和制证（电子证照以本部门电子印章签发），管理本部门颁发的电子证照，处理本部门的差评整改",
         (*VIEW_CATALOG, "applications.view_application", "applications.review_application"),
     ),
     Role(
@@ -115,13 +115,13 @@ ROLES: tuple[Role, ...] = (
     Role(
         "handler",
         "承办单位人员",
-        "签收、办理、答复诉求",
+        "签收、办理、答复诉求，处理本单位的差评整改",
         (*VIEW_CATALOG, "appeals.view_appeal", "appeals.handle_appeal"),
     ),
     Role(
         "supervisor",
         "督办员",
-        "催办督办、纪委督办“办不成事”",
+        "催办督办、纪委督办“办不成事”，复核部门对评价的申诉",
         (
             *VIEW_CATALOG,
             "accounts.view_all_departments",
