@@ -284,7 +284,9 @@ def load_demo_licences(*, seed: int = 2026) -> int:
     for licence_type, party in plan:
         years = licence_type.validity_years or 15
         if (("p" if hasattr(party, "id_number") else "o"), party.pk) in logins:
-            issued = today - timedelta(days=rng.randrange(730, 365 * min(years, 5)))  # held before their demo applications
+            issued = today - timedelta(
+                days=rng.randrange(730, 365 * min(years, 5))
+            )  # held before their demo applications
         else:
             issued = today - timedelta(days=rng.randrange(30, 365 * min(years + 1, 12)))
         by_issuer.setdefault((licence_type.defining_department_id, issued.year), []).append(

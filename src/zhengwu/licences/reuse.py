@@ -24,7 +24,9 @@ def usable(party: Any, type_ids: Iterable[int], *, today: date | None = None) ->
     today = today or timezone.localdate()
     owner = {"citizen": party} if hasattr(party, "id_number") else {"enterprise": party}
     rows = (
-        Licence.objects.filter(**owner, licence_type_id__in=wanted, state=LicenceState.VALID, valid_from__lte=today)
+        Licence.objects.filter(
+            **owner, licence_type_id__in=wanted, state=LicenceState.VALID, valid_from__lte=today
+        )
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
         .select_related("licence_type", "issuer")
         .order_by("licence_type_id", "-issued_on", "-id")
