@@ -21,6 +21,7 @@ from zhengwu.catalog import demo as catalog_demo
 from zhengwu.hall.demo import load_demo_appointments, load_demo_queue
 from zhengwu.licences.demo import load_demo_licences
 from zhengwu.org import demo as org_demo
+from zhengwu.ratings.demo import load_demo_ratings
 from zhengwu.triage import demo as triage_demo
 
 
@@ -46,6 +47,7 @@ class Command(BaseCommand):
         load_demo_licences()  # 电子证照 of the demo's citizens and enterprises, before their 办件 (免提交)
         load_demo_applications()  # 办件 in every state, made step by step in the past
         load_demo_bundle_applications()  # 一件事办件: most handed over, so 实际成效 has figures
+        load_demo_ratings()  # 好差评 of the finished applications, and 差评 cases at every step
         load_demo_proxy_requests()  # 帮办代办 requests in every stage, over the demo's agents
         load_demo_appointments()  # a plan for the hall, its slots and a few bookings
         load_demo_queue()  # the hall's numbers over the past working days, and today's so far

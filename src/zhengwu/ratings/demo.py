@@ -1,0 +1,91 @@
+"""The demo city's 好差评: the applicants rate most finished demo applications online (mostly well,
+some not), and the departments have handled some of the 差评 — one case at each step — so that
+/ratings/ and 我的办件 have something to show."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from django.db import transaction
+
+from zhengwu.applications.models import Application
+
+from . import services
+from .models import Level, Rating, RatingChannel
+
+LEVELS = (
+    [Level.VERY_SATISFIED] * 12
+    + [Level.SATISFIED] * 5
+    + [Level.BASICALLY] * 2
+    + [Level.DISSATISFIED, Level.VERY_DISSATISFIED]
+)
+TEXTS = {
+    Level.VERY_SATISFIED: ["窗口服务热情，一次办成", "网上申请很方便，进度随时能查", ""],
+    Level.SATISFIED: ["办理顺利", ""],
+    Level.BASICALLY: ["等候时间有点长", ""],
+    Level.DISSATISFIED: ["补正材料的说明不够清楚，跑了两趟"],
+    Level.VERY_DISSATISFIED: ["电话一直打不通，办结时间比承诺的晚"],
+}
+
+
+@transaction.atomic
+def load_demo_ratings(*, seed: int = 12) -> int:
+    """Rate the finished demo applications (skipped when demo ratings exist); returns how many."""
+    if Rating.objects.filter(matter_kind="application").exists():
+        return 0
+    rng = random.Random(seed)
+    made: list[Rating] = []
+    finished = Application.objects.filter(completed_at__isnull=False).select_related(
+        "department", "item", "window", "decided_by", "accepted_by", "citizen", "enterprise"
+    )
+    for app in finished.order_by("pk"):
+        if rng.random() > 0.7:
+            continue
+        level = rng.choice(LEVELS)
+        owner = app.citizen or app.enterprise
+        if owner is None or app.completed_at is None:
+            continue
+        made.append(
+            services.rate(
+                matter=app,
+                rater_key=f"{'citizen' if app.citizen_id else 'enterprise'}:{owner.pk}",
+                rater_name=app.applicant_name[:50],
+                real_name=True,
+                channel=rng.choice([RatingChannel.PC, RatingChannel.MOBILE]),
+                level=level,
+                text=rng.choice(TEXTS[level]),
+                scores={"efficiency": level, "convenience": min(level + rng.choice([0, 0, 1]), 5)},
+                at=app.completed_at + timedelta(hours=rng.randrange(2, 48)),
+            )
+        )
+    _handle_some(made)
+    return len(made)
+
+
+def _handle_some(ratings: list[Rating]) -> None:
+    """Walk the 差评 cases: one left at 回访核实, then one at each later step, in turn."""
+    from zhengwu.accounts.models import User
+
+    for n, rating in enumerate(r for r in ratings if r.bad):
+        staff = User.objects.filter(department=rating.department, is_staff=True).order_by("pk").first()
+        step = n % 4
+        if staff is None or step == 0:
+            continue
+        case = services.verify(
+            case=rating.rectification,
+            by=staff,
+            reached=True,
+            facts="已电话联系申请人，情况属实：补正说明不清、答复慢",
+        )
+        if step == 1:
+            continue
+        if step == 2:
+            services.resolve(
+                case=case, by=staff, outcome="deadline", plan="修订一次性告知书模板，补正事项逐项写明要求"
+            )
+            continue
+        case = services.resolve(
+            case=case, by=staff, outcome="immediate", evidence="已向申请人当面说明并致歉，窗口增设咨询引导岗"
+        )
+        services.close(case=case, by=staff, feedback="已整改，欢迎您再次评价")
