@@ -12,6 +12,8 @@ def test_swagger_ui_works_under_the_policy(live_server, page, screenshot):
     page.wait_for_selector(".swagger-ui .opblock")
     page.locator(".opblock-summary").first.click()
     page.wait_for_selector(".opblock-body")
+    # Swagger UI renders the operations a tag at a time: wait for them rather than count at once.
+    page.wait_for_function("document.querySelectorAll('.opblock').length > 10")
     assert page.locator(".opblock").count() > 10
     screenshot(page, "csp-swagger-ui")
 
