@@ -13,7 +13,7 @@ def test_swagger_ui_works_under_the_policy(live_server, page, screenshot):
     page.locator(".opblock-summary").first.click()
     page.wait_for_selector(".opblock-body")
     # Swagger UI renders the operations a tag at a time: wait for them rather than count at once.
-    page.wait_for_function("document.querySelectorAll('.opblock').length > 10")
+    page.locator(".opblock").nth(10).wait_for()
     assert page.locator(".opblock").count() > 10
     screenshot(page, "csp-swagger-ui")
 
