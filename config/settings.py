@@ -345,8 +345,26 @@ NOTIFY_BACKEND = env.str("NOTIFY_BACKEND", default="console")
 SMS_HTTP_URL = env.str("SMS_HTTP_URL", default="")
 SMS_HTTP_TOKEN = env.str("SMS_HTTP_TOKEN", default="")
 SMS_HTTP_TIMEOUT = env.float("SMS_HTTP_TIMEOUT", default=10.0)
+# A text to the number SMS replies reach (a digit 1–5 rates, TD opts out) is posted by the gateway to
+# /api/sms/inbound/ with this token in the Authorization header ("Token …"); empty refuses them all.
+SMS_INBOUND_TOKEN = env.str("SMS_INBOUND_TOKEN", default="")
 IDENTITY_PROVIDER = env.str("IDENTITY_PROVIDER", default="zhengwu.accounts.identity.LocalRegistry")
 SITE_URL = env.str("SITE_URL", default="")
 # The sender's signature in SMS (shown as 【…】) and e-mail subjects, and the site's name in notices.
 SMS_SIGNATURE = env.str("SMS_SIGNATURE", default="示范市12345")
 SITE_NAME = env.str("SITE_NAME", default="示范市政务服务网")
+
+# 好差评: 追评 taken within RATING_FOLLOW_UP_DAYS calendar days of the first rating; a 差评's 回访核实
+# within RATING_VERIFY_WORKING_DAYS and its 整改 within RATING_FIX_WORKING_DAYS working days (5, 7 or
+# 15 by the city's rule). 智能邀评 SMS go out RATING_INVITE_DELAY_MINUTES after a matter finishes, only
+# between RATING_INVITE_HOURS (Asia/Shanghai), with one reminder RATING_REMIND_AFTER_DAYS later; each
+# week RATING_PHONE_SAMPLE_SHARE of the finished matters of every department are drawn for 电话邀评.
+# The window pad shows a finished service for RATING_PAD_VISIT_MINUTES.
+RATING_FOLLOW_UP_DAYS = env.int("RATING_FOLLOW_UP_DAYS", default=15)
+RATING_VERIFY_WORKING_DAYS = env.int("RATING_VERIFY_WORKING_DAYS", default=1)
+RATING_FIX_WORKING_DAYS = env.int("RATING_FIX_WORKING_DAYS", default=5)
+RATING_INVITE_DELAY_MINUTES = env.int("RATING_INVITE_DELAY_MINUTES", default=30)
+RATING_INVITE_HOURS = env.str("RATING_INVITE_HOURS", default="09:00-20:00")
+RATING_REMIND_AFTER_DAYS = env.int("RATING_REMIND_AFTER_DAYS", default=3)
+RATING_PHONE_SAMPLE_SHARE = env.float("RATING_PHONE_SAMPLE_SHARE", default=0.05)
+RATING_PAD_VISIT_MINUTES = env.int("RATING_PAD_VISIT_MINUTES", default=10)

@@ -25,4 +25,7 @@ urlpatterns = [
     path("", include("zhengwu.licences.api")),
     path("", include("zhengwu.ratings.staff_api")),
     path("", include("zhengwu.ratings.api")),
+    path("", include("zhengwu.ratings.pad_api")),
+    path("", include("zhengwu.ratings.invite_api")),
+    path("", include("zhengwu.ratings.figures_api")),
 ]

@@ -2,7 +2,7 @@
 rectification case a 不满意 or 非常不满意 opens, and the department's 申诉复核 of a rating.
 
 A rating is about one finished matter — an application, a 一件事办件, an appeal, or a window
-service visit (a hall queue ticket) — and through it about the department that handled it (谁办理
+service visit (a queue number served, an intake, a 出件) — and through it about the department that handled it (谁办理
 谁负责), the window, the staff member, the item and the region. It is never edited or deleted: a
 补充评价/追评 is a new round; an upheld 申诉 excludes it from the figures and keeps it on record.
 """
@@ -87,6 +87,108 @@ ONLINE_DIMENSIONS = {
 ONSITE_DIMENSIONS = {"service_efficiency": "服务效率", "service_level": "服务水平", "attitude": "服务态度"}
 
 
+class VisitKind(models.TextChoices):
+    """What the clerk finished at the window (现场服务“一次一评”)."""
+
+    QUEUE = "queue", "叫号服务"
+    INTAKE = "intake", "收件受理"
+    DELIVERY = "delivery", "出件"
+    OTHER = "other", "其他窗口服务"
+
+
+class WindowVisit(models.Model):
+    """窗口服务 — one service a clerk finished for a person at a window: a queue ticket served, an
+    intake, a 出件. The window's rating pad shows the latest one and the rating attaches to it."""
+
+    window = models.ForeignKey(
+        "org.Window", verbose_name="窗口", on_delete=models.PROTECT, related_name="visits"
+    )
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="工作人员",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="window_visits",
+    )
+    department = models.ForeignKey(
+        "org.Department", verbose_name="办理部门", on_delete=models.PROTECT, related_name="window_visits"
+    )
+    kind = models.CharField("服务类型", max_length=20, choices=VisitKind.choices)
+    service = models.CharField("服务内容", max_length=200, help_text="评价器上显示，如事项名称")
+    application = models.ForeignKey(
+        "applications.Application",
+        verbose_name="办件",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="window_visits",
+    )
+    ticket = models.ForeignKey(
+        "hall.QueueTicket",
+        verbose_name="排队号",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="window_visits",
+    )
+    item = models.ForeignKey(
+        "catalog.ServiceItem",
+        verbose_name="事项",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="window_visits",
+    )
+    finished_at = models.DateTimeField("服务结束时间", db_index=True)
+
+    class Meta:
+        verbose_name = "窗口服务"
+        verbose_name_plural = "窗口服务"
+        ordering = ["-finished_at", "-id"]
+        indexes = [models.Index(fields=["window", "finished_at"], name="visit_window_time")]
+
+    def __str__(self) -> str:
+        return f"{self.window} {self.service}"
+
+    @property
+    def number(self) -> str:
+        """办件编号 of the visit: the application's, else the queue number's, else its own."""
+        if self.application is not None:
+            return self.application.number
+        if self.ticket is not None:
+            return f"{self.ticket.day:%Y%m%d}-{self.ticket.number}"
+        return f"FW{self.finished_at:%Y%m%d}{self.pk:06d}"
+
+
+class RatingPad(TimeStampedModel):
+    """评价器 — the tablet at a window, bound to that window by a device token an administrator
+    issues (only its SHA-256 is kept; the token itself is shown once). No staff login on it."""
+
+    window = models.ForeignKey(
+        "org.Window", verbose_name="窗口", on_delete=models.PROTECT, related_name="rating_pads"
+    )
+    label = models.CharField("设备名称", max_length=50, blank=True)
+    token_hash = models.CharField("令牌摘要", max_length=64, unique=True, editable=False)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="签发人", null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
+    last_seen_at = models.DateTimeField("最近在线", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "评价器"
+        verbose_name_plural = "评价器"
+        ordering = ["window", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.window} {self.label or '评价器'}"
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
 class Rating(models.Model):
     """One rating of one finished matter by one rater in one round (评价次数)."""
 
@@ -121,7 +223,15 @@ class Rating(models.Model):
     )
     ticket = models.ForeignKey(
         "hall.QueueTicket",
-        verbose_name="窗口服务（排队号）",
+        verbose_name="排队号",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ratings",
+    )
+    visit = models.ForeignKey(
+        "ratings.WindowVisit",
+        verbose_name="窗口服务",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -215,7 +325,7 @@ class Rating(models.Model):
                     Q(matter_kind="application", application__isnull=False)
                     | Q(matter_kind="bundle", bundle_application__isnull=False)
                     | Q(matter_kind="appeal", appeal__isnull=False)
-                    | Q(matter_kind="visit", ticket__isnull=False)
+                    | Q(matter_kind="visit", visit__isnull=False)
                 ),
                 name="rating_names_its_matter",
             ),
@@ -340,3 +450,131 @@ class RatingContest(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.rating} 申诉（{self.get_state_display()}）"
+
+
+class InvitationState(models.TextChoices):
+    SCHEDULED = "scheduled", "待发送"
+    SENT = "sent", "已邀评"
+    REMINDED = "reminded", "已提醒"
+    ANSWERED = "answered", "已评价"
+    SKIPPED = "skipped", "不发送"
+
+
+class RatingInvitation(TimeStampedModel):
+    """智能邀评 — the one SMS invitation a finished matter gets (unique per matter), sent at a
+    sensible hour through the task queue, with one reminder; the short link carries a token whose
+    SHA-256 is kept. ``rating`` is the rating it brought (邀评 response rate)."""
+
+    matter_kind = models.CharField("评价对象", max_length=20, choices=MatterKind.choices)
+    matter_key = models.CharField("评价对象键", max_length=40, unique=True)
+    matter_number = models.CharField("办件编号", max_length=40, db_index=True)
+    department = models.ForeignKey(
+        "org.Department", verbose_name="办理部门", on_delete=models.PROTECT, related_name="rating_invitations"
+    )
+    rater_key = models.CharField("评价人键", max_length=80)
+    phone = models.CharField("手机号", max_length=20)
+    token_hash = models.CharField("链接令牌摘要", max_length=64, unique=True, editable=False)
+    state = models.CharField(
+        "状态",
+        max_length=20,
+        choices=InvitationState.choices,
+        default=InvitationState.SCHEDULED,
+        db_index=True,
+    )
+    skipped_reason = models.CharField("不发送原因", max_length=100, blank=True)
+    finished_at = models.DateTimeField("办结时间")
+    send_at = models.DateTimeField("计划发送时间", db_index=True)
+    sent_at = models.DateTimeField("邀评时间", null=True, blank=True)
+    message = models.ForeignKey(
+        "notifications.Message",
+        verbose_name="邀评短信",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reminded_at = models.DateTimeField("提醒时间", null=True, blank=True)
+    reminder = models.ForeignKey(
+        "notifications.Message",
+        verbose_name="提醒短信",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    rating = models.OneToOneField(
+        "ratings.Rating",
+        verbose_name="带来的评价",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="invitation",
+    )
+
+    class Meta:
+        verbose_name = "邀评"
+        verbose_name_plural = "邀评"
+        ordering = ["-send_at", "-id"]
+        indexes = [models.Index(fields=["department", "send_at"], name="invitation_dept_time")]
+
+    def __str__(self) -> str:
+        return f"{self.matter_number} {self.get_state_display()}"
+
+
+class RatingOptOut(models.Model):
+    """不再邀评 — a phone (kept as its key, see services.phone_key) that asked for no invitations."""
+
+    phone_key = models.CharField("手机号摘要", max_length=80, unique=True)
+    source = models.CharField("来源", max_length=20, default="sms", help_text="sms：回复TD；web：网页退订")
+    created_at = models.DateTimeField("退订时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "退订邀评"
+        verbose_name_plural = "退订邀评"
+
+    def __str__(self) -> str:
+        return self.phone_key
+
+
+class PhoneSample(TimeStampedModel):
+    """电话邀评 — a finished matter drawn into the week's random phone sample (a configured share,
+    stratified by department); callback staff call the person and record the rating."""
+
+    week = models.DateField("抽样周（周一）", db_index=True)
+    matter_kind = models.CharField("评价对象", max_length=20, choices=MatterKind.choices)
+    matter_key = models.CharField("评价对象键", max_length=40)
+    matter_number = models.CharField("办件编号", max_length=40)
+    department = models.ForeignKey(
+        "org.Department", verbose_name="办理部门", on_delete=models.PROTECT, related_name="phone_samples"
+    )
+    phone = models.CharField("手机号", max_length=20)
+    called_at = models.DateTimeField("回访时间", null=True, blank=True)
+    called_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="回访人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reached = models.BooleanField("联系上", null=True, blank=True)
+    note = models.CharField("备注", max_length=500, blank=True)
+    rating = models.OneToOneField(
+        "ratings.Rating",
+        verbose_name="记录的评价",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="phone_sample",
+    )
+
+    class Meta:
+        verbose_name = "电话邀评抽样"
+        verbose_name_plural = "电话邀评抽样"
+        ordering = ["-week", "department", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["week", "matter_key"], name="phone_sample_once_a_week")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.week} {self.matter_number}"

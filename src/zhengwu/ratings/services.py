@@ -42,6 +42,7 @@ from .models import (
     RatingSource,
     Rectification,
     RectificationState,
+    WindowVisit,
 )
 
 DIMENSIONS = {**ONLINE_DIMENSIONS, **ONSITE_DIMENSIONS}
@@ -86,16 +87,15 @@ class Matter:
             MatterKind.APPLICATION: "application",
             MatterKind.BUNDLE: "bundle_application",
             MatterKind.APPEAL: "appeal",
-            MatterKind.VISIT: "ticket",
+            MatterKind.VISIT: "visit",
         }[MatterKind(self.kind)]
         return {field: self.obj}
 
 
 def matter_of(obj: Any) -> Matter:
-    """The Matter of an application, a 一件事办件, an appeal or a hall queue ticket."""
+    """The Matter of an application, a 一件事办件, an appeal or a window service visit."""
     from zhengwu.appeals.models import Appeal
     from zhengwu.applications.models import Application, BundleApplication
-    from zhengwu.hall.models import QueueTicket
 
     if isinstance(obj, Application):
         return Matter(
@@ -127,17 +127,15 @@ def matter_of(obj: Any) -> Matter:
         )
         department = lead.department if lead is not None else getattr(obj.registered_by, "department", None)
         return Matter(MatterKind.APPEAL, obj, obj.number, department, finished=obj.closed_at is not None)
-    if isinstance(obj, QueueTicket):
-        staff = obj.window.staff.first() if obj.window is not None else None
-        department = getattr(staff, "department", None) or getattr(obj.item, "department", None)
+    if isinstance(obj, WindowVisit):
         return Matter(
             MatterKind.VISIT,
             obj,
-            f"{obj.day:%Y%m%d}-{obj.number}",
-            department,
-            finished=obj.finished_at is not None,
+            obj.number,
+            obj.department,
+            finished=True,  # a visit is recorded when the clerk finishes serving
             window=obj.window,
-            staff=staff,
+            staff=obj.staff,
             item=obj.item,
         )
     raise InvalidInput("只能评价办件、一件事、诉求或窗口服务", field="matter")
