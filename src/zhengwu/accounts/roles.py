@@ -136,13 +136,15 @@ ROLES: tuple[Role, ...] = (
     Role(
         "callback",
         "回访员",
-        "回访诉求人，记录解决情况和满意度",
+        "回访诉求人，记录解决情况和满意度；每周电话邀评抽样",
         (
             *VIEW_PEOPLE,
             "accounts.view_personal_data",
             "appeals.view_appeal",
             "appeals.callback_appeal",
             "appeals.view_all_appeals",
+            "ratings.view_phonesample",
+            "ratings.change_phonesample",
         ),
     ),
     Role(
