@@ -1,6 +1,7 @@
 """The task queue for scale: the same tasks on RQ (django-tasks-rq) instead of the database."""
 
 import os
+import signal
 
 import pytest
 
@@ -26,7 +27,14 @@ def test_tasks_run_on_rq_when_the_backend_is_switched(settings, desk):
     desk.reach(S.DISPATCHED)
     result = tasks.verify_history.using(queue_name=name).enqueue()
     assert result.status == "READY" and result.id in queue.job_ids
-    SimpleWorker([queue], connection=queue.connection, job_class=Job).work(burst=True)
+    # The worker binds SIGINT/SIGTERM to itself and leaves them bound after a burst: a signal much
+    # later (another test, Ctrl-C) would raise its StopRequested there. Put the handlers back.
+    handlers = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        SimpleWorker([queue], connection=queue.connection, job_class=Job).work(burst=True)
+    finally:
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
     result.refresh()
     assert result.status == "SUCCESSFUL", result.errors
     assert result.return_value.startswith("1件诉求，0件不符")
