@@ -105,6 +105,19 @@ LINKS: tuple[Link, ...] = (
         ),
     ),
     Link(
+        "评价统计",
+        "ratings_figures:figures",
+        "按部门、窗口、事项的评价数、好评率、整改率、回访率，明细和导出",
+        (
+            "applications.accept_application",
+            "applications.review_application",
+            "applications.deliver_application",
+            "appeals.handle_appeal",
+            "accounts.view_all_departments",
+        ),
+    ),
+    Link("评价公示", "ratings_public:figures", "各部门、窗口、事项的好差评公示", public=True, header=False),
+    Link(
         "评价申诉", "ratings:contests", "各部门对评价的申诉：复核成立或不成立", "ratings.decide_ratingcontest"
     ),
     Link("诉求登记", "appeals:intake", "登记热线、窗口、信件等渠道的诉求", "appeals.register_appeal"),
