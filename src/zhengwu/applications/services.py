@@ -1046,6 +1046,10 @@ def window_intake(
         ]
         request_supplement(application=application, by=actor, items=items)
     application.refresh_from_db()
+    if (clerk := actor.user) is not None and clerk.is_staff and getattr(clerk, "window", None) is not None:
+        from zhengwu.ratings import pads
+
+        pads.record_visit(clerk.window, clerk, "intake", item.name, application=application, item=item, at=at)
     return Intake(application, code)
 
 
@@ -1468,6 +1472,18 @@ def hand_over(
     at = _now()
     delivery = _handed_over(application, actor, at, name, number, by_proxy, proxy_note)
     documents.issue(application, NoticeKind.SERVICE, by=actor, at=at, recipient=name, method="窗口领取")
+    if (clerk := actor.user) is not None and getattr(clerk, "window", None) is not None:
+        from zhengwu.ratings import pads
+
+        pads.record_visit(
+            clerk.window,
+            clerk,
+            "delivery",
+            f"出件：{application.item.name}",
+            application,
+            item=application.item,
+            at=at,
+        )
     return delivery
 
 

@@ -387,6 +387,18 @@ def finish_service(*, ticket: QueueTicket, by: Any) -> QueueTicket:
     ticket.served_at = ticket.served_at or now
     ticket.finished_at = now
     ticket.save(update_fields=["state", "served_at", "finished_at", "updated_at"])
+    if (clerk := _actor(by).user) is not None and getattr(clerk, "window", None) is not None:
+        from zhengwu.ratings import pads
+
+        pads.record_visit(
+            ticket.window or clerk.window,
+            clerk,
+            "queue",
+            ticket.item.name if ticket.item else f"{ticket.number} {ticket.get_window_kind_display()}",
+            ticket=ticket,
+            item=ticket.item,
+            at=now,
+        )
     return ticket
 
 

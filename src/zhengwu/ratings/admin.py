@@ -1,16 +1,22 @@
 """好差评 in the admin: read-only — ratings are given, cases handled and contests decided through
 the services, never edited here."""
 
-from django.contrib import admin
+from typing import Any
+
+from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html
 
 from zhengwu.casework.admin import ReadOnlyMixin
 
+from . import pads
 from .models import (
     PhoneSample,
     Rating,
     RatingContest,
     RatingInvitation,
     RatingOptOut,
+    RatingPad,
     Rectification,
     WindowVisit,
 )
@@ -94,3 +100,60 @@ class PhoneSampleAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_select_related = ("department",)
     exclude = ("phone",)
     raw_id_fields = ("rating", "called_by")
+
+
+@admin.register(RatingPad)
+class RatingPadAdmin(admin.ModelAdmin):
+    """评价器: adding one issues its device token, shown once with the link that binds the tablet;
+    吊销 stops the token at once. Pads are never deleted."""
+
+    list_display = ("window", "label", "active", "issued_by", "created_at", "last_seen_at", "revoked_at")
+    list_filter = ("window__hall",)
+    search_fields = ("label", "window__name", "window__number")
+    list_select_related = ("window", "issued_by")
+    actions = ("revoke",)
+
+    @admin.display(boolean=True, description="有效")
+    def active(self, pad: RatingPad) -> bool:
+        return pad.active
+
+    def get_fields(self, request: Any, obj: RatingPad | None = None) -> Any:
+        if obj is None:
+            return ["window", "label"]
+        return ["window", "label", "issued_by", "created_at", "last_seen_at", "revoked_at"]
+
+    def get_readonly_fields(self, request: Any, obj: RatingPad | None = None) -> list[str]:
+        if obj is None:
+            return []
+        return ["window", "issued_by", "created_at", "last_seen_at", "revoked_at"]
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: Any, obj: RatingPad, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        pad, token = pads.issue_pad(obj.window, request.user, obj.label)
+        obj.pk, obj.token_hash, obj.issued_by = pad.pk, pad.token_hash, pad.issued_by
+        obj.created_at, obj.updated_at = pad.created_at, pad.updated_at
+        obj._state.adding = False
+        url = request.build_absolute_uri(reverse("ratings_pad:bind", args=[token]))
+        messages.warning(
+            request,
+            format_html(
+                '评价器令牌（只显示这一次，请妥善保管）：<code class="ident">{}</code><br>'
+                '在窗口平板上打开此链接完成绑定：<code class="ident">{}</code>',
+                token,
+                url,
+            ),
+        )
+
+    @admin.action(description="吊销所选评价器（令牌立即失效，不可恢复）")
+    def revoke(self, request: Any, queryset: Any) -> None:
+        count = 0
+        for pad in queryset:
+            if pad.active:
+                pads.revoke_pad(pad, request.user)
+                count += 1
+        messages.success(request, f"已吊销{count}个评价器")
