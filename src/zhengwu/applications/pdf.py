@@ -39,6 +39,8 @@ PAGE_WIDTH, PAGE_HEIGHT = A4
 LEFT, RIGHT, TOP, BOTTOM = 28 * mm, 26 * mm, 25 * mm, 42 * mm
 QR_SIZE = 24 * mm  # the symbol without its quiet zone
 QR_FORM = "progressQR"
+RATING_QR_SIZE = 20 * mm  # the smaller 评价二维码 ("扫码评价") beside it
+RATING_QR_X = 128 * mm
 
 # What the law says the applicant may do against a refusal or a denial (行政许可法第三十八条第二款:
 # the decision states the reason and the right to 复议 or 诉讼). The refusal carries its own remedy
@@ -93,6 +95,55 @@ def progress_url(number: str) -> str:
 def qr_for(notice: Notice) -> segno.QRCode:
     """The QR code printed on ``notice``: its application's progress page."""
     return segno.make_qr(progress_url(str(notice.data.get("application_number", ""))), error="m")
+
+
+# The notices handed to the applicant at 受理 and at the end (决定, 送达) carry a second code that
+# opens the matter's rating page (好差评 二维码); before 办结 that page says when to come back.
+RATING_QR_KINDS = frozenset(
+    {NoticeKind.ACCEPTANCE, NoticeKind.REFUSAL, NoticeKind.APPROVAL, NoticeKind.DENIAL, NoticeKind.SERVICE}
+)
+
+
+def rating_qr_for(notice: Notice) -> segno.QRCode | None:
+    """The 评价二维码 of ``notice`` (its application's or 一件事办件's signed rating link), or None
+    for a notice that carries none."""
+    if notice.kind not in RATING_QR_KINDS:
+        return None
+    from zhengwu.ratings.invitations import qr_url
+
+    if notice.application_id:
+        key = f"application:{notice.application_id}"
+    elif notice.bundle_application_id:
+        key = f"bundle:{notice.bundle_application_id}"
+    else:
+        return None
+    return segno.make_qr(qr_url(key), error="m")
+
+
+def _draw_rating_qr(canvas: Canvas, qr: segno.QRCode) -> None:
+    """The 评价二维码, drawn straight on the first page (the progress code stays the one form)."""
+    modules = qr.symbol_size(scale=1, border=0)[0]
+    canvas.saveState()
+    canvas.translate(RATING_QR_X, 12 * mm)
+    canvas.scale(RATING_QR_SIZE / modules, RATING_QR_SIZE / modules)
+    path = canvas.beginPath()
+    for row, line in enumerate(qr.matrix_iter(scale=1, border=0)):
+        y = modules - row - 1
+        start = None
+        for x, dark in enumerate([*line, False]):
+            if dark and start is None:
+                start = x
+            elif not dark and start is not None:
+                path.rect(start, y, x - start, 1)
+                start = None
+    canvas.setFillColor(colors.black)
+    canvas.drawPath(path, stroke=0, fill=1)
+    canvas.restoreState()
+    canvas.setFont(FONT, 10)
+    text_x = RATING_QR_X + RATING_QR_SIZE + 3 * mm
+    canvas.drawString(text_x, 12 * mm + RATING_QR_SIZE - 10, "扫码评价")
+    canvas.setFont(FONT, 8)
+    canvas.drawString(text_x, 12 * mm + RATING_QR_SIZE - 22, "办结后可评价")
 
 
 def _p(text: Any, style: ParagraphStyle) -> Paragraph:
@@ -364,7 +415,9 @@ def _draw_qr(canvas: Canvas, qr: segno.QRCode) -> None:
     canvas.endForm()
 
 
-def _page(notice: Notice, qr: segno.QRCode) -> Callable[[Canvas, Any], None]:
+def _page(
+    notice: Notice, qr: segno.QRCode, rating_qr: segno.QRCode | None = None
+) -> Callable[[Canvas, Any], None]:
     data = notice.data or {}
 
     def draw(canvas: Canvas, doc: Any) -> None:
@@ -384,6 +437,8 @@ def _page(notice: Notice, qr: segno.QRCode) -> Callable[[Canvas, Any], None]:
         canvas.scale(QR_SIZE / modules, QR_SIZE / modules)
         canvas.doForm(QR_FORM)
         canvas.restoreState()
+        if rating_qr is not None and doc.page == 1:
+            _draw_rating_qr(canvas, rating_qr)
         canvas.setFont(FONT, 10)
         text_x = LEFT + QR_SIZE + 5 * mm
         canvas.drawString(text_x, 12 * mm + QR_SIZE - 10, "扫码查询办理进度")
@@ -414,7 +469,7 @@ def render(notice: Notice) -> bytes:
         invariant=True,  # the same notice gives the same bytes: no creation time or random ID
         pageCompression=1,
     )
-    page = _page(notice, qr_for(notice))
+    page = _page(notice, qr_for(notice), rating_qr_for(notice))
     doc.build(_story(notice), onFirstPage=page, onLaterPages=page)
     return buffer.getvalue()
 

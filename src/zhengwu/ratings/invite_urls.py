@@ -1,6 +1,11 @@
 """Invitation short links (/r/<token>/) and the 二维码 rating links, mounted at /r/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import invite_views
 
 app_name = "ratings_invite"
-urlpatterns: list = []
+urlpatterns = [
+    path("q/<str:signed>/", invite_views.qr, name="qr"),
+    path("<str:token>/", invite_views.link, name="link"),
+]
