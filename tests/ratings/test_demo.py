@@ -3,9 +3,12 @@ from __future__ import annotations
 import pytest
 
 from tests.applications.conftest import make_office, walk_in
+from tests.factories import DepartmentFactory, UserFactory
+from tests.ratings.test_pads import a_visit, a_window
 from zhengwu.applications import services as app_services
-from zhengwu.ratings.demo import load_demo_ratings
-from zhengwu.ratings.models import Rating
+from zhengwu.ratings import pads
+from zhengwu.ratings.demo import load_demo_pads, load_demo_ratings
+from zhengwu.ratings.models import Rating, RatingChannel, RatingPad, WindowVisit
 
 
 @pytest.fixture
@@ -26,3 +29,19 @@ def test_the_demo_rates_finished_applications_once(finished_many):
     assert made == Rating.objects.count() > 0
     assert all(r.rated_at > r.application.completed_at for r in Rating.objects.select_related("application"))
     assert load_demo_ratings(seed=1) == 0 and Rating.objects.count() == made
+
+
+def test_the_demo_pads_keep_their_links_and_rate_some_window_services(db):
+    window = a_window()
+    clerk = UserFactory(roles=["clerk"], window=window, department=DepartmentFactory(name="政务服务中心"))
+    for n in range(12):
+        a_visit(window, clerk, service=f"第{n}件")
+    visits = WindowVisit.objects.count()
+    links = load_demo_pads(seed=1)
+    assert links and all(pads.pad_for_token(token).window == window for window, token in links)
+    rated = Rating.objects.filter(matter_kind="visit")
+    assert 0 < rated.count() < visits
+    assert set(rated.values_list("channel", flat=True)) == {RatingChannel.PAD}
+    again = load_demo_pads(seed=1)
+    assert again == links and RatingPad.objects.count() == len(links)
+    assert Rating.objects.filter(matter_kind="visit").count() == rated.count()

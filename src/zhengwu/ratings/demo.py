@@ -4,15 +4,19 @@ some not), and the departments have handled some of the 差评 — one case at e
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import random
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 
 from zhengwu.applications.models import Application
+from zhengwu.org.models import Window
 
-from . import services
-from .models import Level, Rating, RatingChannel
+from . import pads, services
+from .models import Level, Rating, RatingChannel, RatingPad, WindowVisit
 
 LEVELS = (
     [Level.VERY_SATISFIED] * 12
@@ -89,3 +93,39 @@ def _handle_some(ratings: list[Rating]) -> None:
             case=case, by=staff, outcome="immediate", evidence="已向申请人当面说明并致歉，窗口增设咨询引导岗"
         )
         services.close(case=case, by=staff, feedback="已整改，欢迎您再次评价")
+
+
+def demo_pad_token(window: Window) -> str:
+    """The demo pad token of a window: derived from SECRET_KEY, so a second load prints the same
+    link (a real pad gets a random token from the admin)."""
+    digest = hmac.new(settings.SECRET_KEY.encode(), f"demo-pad:{window.pk}".encode(), hashlib.sha256)
+    return digest.hexdigest()[:40]
+
+
+@transaction.atomic
+def load_demo_pads(*, seed: int = 21) -> list[tuple[Window, str]]:
+    """A rating pad at every staffed window, and the pad ratings of about half the services the
+    demo's windows finished; returns each window with its pad token (printed as the demo's pad links)."""
+    windows = list(Window.objects.filter(staff__isnull=False).distinct().order_by("hall", "number"))
+    out = []
+    for window in windows:
+        token = demo_pad_token(window)
+        RatingPad.objects.get_or_create(
+            token_hash=pads.token_hash(token), defaults={"window": window, "label": "演示评价器"}
+        )
+        out.append((window, token))
+    if not Rating.objects.filter(matter_kind="visit").exists():
+        rng = random.Random(seed)
+        for visit in WindowVisit.objects.select_related("application", "ticket", "window", "staff", "item"):
+            if rng.random() > 0.5:
+                continue
+            level = rng.choice(LEVELS)
+            services.rate(
+                matter=visit,
+                rater_key=f"visit:{visit.pk}",
+                channel=RatingChannel.PAD,
+                level=level,
+                scores={"attitude": level},
+                at=visit.finished_at + timedelta(seconds=rng.randrange(20, 120)),
+            )
+    return out

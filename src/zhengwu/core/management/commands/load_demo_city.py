@@ -21,7 +21,7 @@ from zhengwu.catalog import demo as catalog_demo
 from zhengwu.hall.demo import load_demo_appointments, load_demo_queue
 from zhengwu.licences.demo import load_demo_licences
 from zhengwu.org import demo as org_demo
-from zhengwu.ratings.demo import load_demo_ratings
+from zhengwu.ratings.demo import load_demo_pads, load_demo_ratings
 from zhengwu.triage import demo as triage_demo
 
 
@@ -51,6 +51,7 @@ class Command(BaseCommand):
         load_demo_proxy_requests()  # 帮办代办 requests in every stage, over the demo's agents
         load_demo_appointments()  # a plan for the hall, its slots and a few bookings
         load_demo_queue()  # the hall's numbers over the past working days, and today's so far
+        pad_links = load_demo_pads()  # a rating pad at each staffed window, and the services rated on them
         if options["quiet_logins"]:
             return
         self.stdout.write(
@@ -60,3 +61,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  {demo.username:<11} {demo.name}  {ROLE_BY_CODE[demo.role].name}")
         for username, name, what in (*APPLICANT_LOGINS, *AGENT_LOGINS):
             self.stdout.write(f"  {username:<11} {name}  {what}")
+        window, token = pad_links[0]
+        self.stdout.write(
+            f"窗口评价器：在{window.number}窗口的平板上打开 /pad/bind/{token}/ 即绑定该窗口，无需登录"
+            "（其他窗口的评价器由管理员在管理后台“评价器”签发）"
+        )
