@@ -204,6 +204,8 @@ def test_a_rating_on_the_pad_is_anonymous_once_per_visit_and_of_its_own_window(c
         (6, None, "level"),
         ("很好", None, "level"),
         (True, None, "level"),
+        (1.5, None, "level"),
+        ({"level": 1}, None, "level"),
         (1, {"attitude": 9}, "scores.attitude"),
         (1, {"efficiency": 1}, "scores.efficiency"),  # an online dimension, not the window's
     ],

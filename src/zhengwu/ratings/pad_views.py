@@ -66,23 +66,34 @@ def initials(name: str) -> str:
     return name[0]
 
 
-def screen_context(pad: RatingPad) -> dict[str, Any]:
-    visit: WindowVisit | None = pads.current_visit(pad)
-    context: dict[str, Any] = {"pad": pad, "window": pad.window, "visit": visit}
+def shown_key(pad: RatingPad) -> tuple[str, int | None]:
+    """What the screen shows, as a key, and the visit offered: the window's latest visit while it
+    is unrated, else idle after it — the day's figures change only when a visit is recorded or
+    rated, so the key changes with them."""
+    pk, rated = pads.latest_visit(pad)
+    if pk is not None and not rated:
+        return f"visit-{pk}", pk
+    return f"idle-{timezone.localdate():%Y%m%d}-{pk or 0}", None
+
+
+def screen_context(pad: RatingPad, key: tuple[str, int | None] | None = None) -> dict[str, Any]:
+    shown, pk = key or shown_key(pad)
+    visit = None
+    if pk is not None:
+        visit = WindowVisit.objects.select_related("staff", "window", "item").filter(pk=pk).first()
+    context: dict[str, Any] = {"pad": pad, "window": pad.window, "visit": visit, "shown": shown}
     if visit is not None:
         name = visit.staff.display_name if visit.staff else ""
         context.update(
             clerk=name or "窗口工作人员",
             initials=initials(name),
             faces=faces(),
-            shown=f"visit-{visit.pk}",
         )
     else:
         today = timezone.localdate()
         figures = pads.window_day_figures(pad.window, today)
         served = pads.window_day_served(pad.window, today)
         context.update(today=today, figures=figures, served=served)
-        context["shown"] = f"idle-{today:%Y%m%d}-{served}-{figures.count}-{figures.good}"
     return context
 
 
@@ -125,10 +136,10 @@ def screen(request: HttpRequest) -> HttpResponse:
         pad = pads.pad_for_token(token_of(request))
     except DomainError as e:
         return _refused(request, e)
-    context = screen_context(pad)
-    if request.GET.get("shown") == context["shown"]:
+    key = shown_key(pad)
+    if request.GET.get("shown") == key[0]:
         return HttpResponse(status=204)
-    return render(request, "ratings/pad/_screen.html", context)
+    return render(request, "ratings/pad/_screen.html", screen_context(pad, key))
 
 
 @never_cache

@@ -18,6 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from zhengwu.core import audit
@@ -37,7 +38,7 @@ class OutOfRange(InvalidInput):
 
 
 def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
 
 
 def visit_minutes() -> int:
@@ -90,7 +91,7 @@ def pad_for_token(token: str | None) -> RatingPad:
     if not token or len(token) > 200:
         raise NotAllowed(BAD_TOKEN)
     pad = (
-        RatingPad.objects.select_related("window", "window__hall", "window__department")
+        RatingPad.objects.select_related("window")
         .filter(token_hash=token_hash(token), revoked_at__isnull=True)
         .first()
     )
@@ -138,28 +139,38 @@ def record_visit(
     )
 
 
+def latest_visit(pad: RatingPad, now: datetime | None = None) -> tuple[int | None, bool]:
+    """The id of the window's latest visit within RATING_PAD_VISIT_MINUTES and whether it is rated,
+    in one small query (the pad polls this every two seconds)."""
+    now = now or timezone.now()
+    row = (
+        WindowVisit.objects.filter(
+            window_id=pad.window_id, finished_at__gte=now - timedelta(minutes=visit_minutes())
+        )
+        .annotate(rated=Exists(Rating.objects.filter(visit_id=OuterRef("pk"))))
+        .order_by("-finished_at", "-id")
+        .values_list("pk", "rated")
+        .first()
+    )
+    return (row[0], bool(row[1])) if row else (None, False)
+
+
 def current_visit(pad: RatingPad, now: datetime | None = None) -> WindowVisit | None:
     """The window's latest visit within RATING_PAD_VISIT_MINUTES, while it has no rating. Once the
     latest is rated (or the clerk has moved on to the next person) an older one is never offered
     again: the person it was for has left the window."""
-    now = now or timezone.now()
-    latest = (
-        WindowVisit.objects.select_related("staff", "window", "item")
-        .filter(window_id=pad.window_id, finished_at__gte=now - timedelta(minutes=visit_minutes()))
-        .order_by("-finished_at", "-id")
-        .first()
-    )
-    if latest is None or Rating.objects.filter(visit_id=latest.pk).exists():
+    pk, rated = latest_visit(pad, now)
+    if pk is None or rated:
         return None
-    return latest
+    return WindowVisit.objects.select_related("staff", "window", "item").get(pk=pk)
 
 
 def _level(value: Any, label: str, field: str) -> int:
     try:
         level = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         level = 0
-    if isinstance(value, bool) or level not in Level.values:
+    if isinstance(value, bool) or (isinstance(value, float) and value != level) or level not in Level.values:
         raise OutOfRange(f"{label}应为1（非常满意）至5（非常不满意）", field=field)
     return level
 
@@ -195,8 +206,6 @@ def rate_on_pad(pad: RatingPad, visit_id: Any, level: Any, scores: Mapping[str, 
         raise NotAllowed("该服务不属于本窗口", field="visit")
     lvl = _level(level, "满意度", "level")
     given = _scores(scores)
-    if Rating.objects.filter(visit_id=visit.pk).exists():
-        raise Conflict("该服务已评价，每次服务只能评价一次", field="visit")
     now = timezone.now()
     if visit.finished_at < now - timedelta(minutes=visit_minutes()):
         raise Conflict(f"服务结束已超过{visit_minutes()}分钟，不能在评价器上评价", field="visit")
