@@ -14,8 +14,11 @@ import pytest
 import zxingcpp
 from django.db import connection
 from django.test import Client
+from django.urls import reverse
 
+from tests.appeals.conftest import desk  # noqa: F401 — the appeals desk fixture
 from tests.applications.conftest import make_office, walk_in
+from zhengwu.appeals.models import AppealState
 from zhengwu.applications import pdf
 from zhengwu.applications import services as app_services
 from zhengwu.applications.models import NoticeKind
@@ -28,6 +31,7 @@ from zhengwu.ratings.models import (
     RatingChannel,
     RatingInvitation,
     RatingOptOut,
+    Rectification,
 )
 
 pytestmark = pytest.mark.django_db
@@ -277,3 +281,50 @@ def test_two_runs_at_once_send_one_sms_each(time_machine):
     assert not errors, errors
     assert RatingInvitation.objects.filter(state=InvitationState.SENT).count() == 3
     assert Message.objects.filter(dedupe_key__startswith="rating-invite:").count() == 3
+
+
+def test_a_finished_bundle_is_invited_and_its_link_rates_it_as_the_applicant(time_machine):
+    from tests.applications.test_bundle_public import delivered
+    from tests.applications.test_bundles import make_birth
+
+    birth = make_birth()
+    parent = delivered(birth)
+    parent.refresh_from_db()
+    assert parent.completed_at is not None
+    time_machine.move_to(at("2026-06-10 11:00"), tick=True)
+    invitations.schedule_due()
+    invitation = RatingInvitation.objects.get(matter_key=f"bundle:{parent.pk}")
+    assert invitation.rater_key == f"user:{birth.citizen_user.pk}" and invitation.phone == "13900002222"
+    invitations.send_due()
+    message = Message.objects.get(dedupe_key=f"rating-invite:bundle:{parent.pk}")
+    url = f"/r/{token_in(message.body)}/"
+    html = Client().get(url).content.decode()
+    assert parent.number in html and "张*妈" in html
+    assert Client().post(url, {"stars": "5"}).status_code == 200
+    rating = Rating.objects.get(matter_key=f"bundle:{parent.pk}")
+    assert rating.bundle_application == parent and rating.channel == RatingChannel.SMS
+    assert Client().post(url, {"stars": "4"}).status_code == 409
+    # the applicant's own 一件事 page shows it as their rating: the channels share the round
+    own = Client()
+    own.force_login(birth.citizen_user)
+    page = own.get(reverse("applications_public:bundle_detail", args=[parent.number])).content.decode()
+    assert "您的评价" in page and "非常满意" in page.split("您的评价")[1][:400]
+
+
+def test_a_closed_appeal_is_invited_unless_already_rated(desk, time_machine):  # noqa: F811
+    rated = desk.reach(AppealState.CLOSED)  # the desk's 回访 recorded a rating already
+    time_machine.move_to(at("2026-06-10 11:00"), tick=True)
+    invitations.schedule_due()
+    assert not RatingInvitation.objects.filter(matter_key=f"appeal:{rated.pk}").exists()
+    Rectification.objects.filter(rating__appeal=rated).delete()
+    Rating.objects.filter(appeal=rated).delete()  # as if closed without a 回访 rating
+    invitations.schedule_due()
+    invitation = RatingInvitation.objects.get(matter_key=f"appeal:{rated.pk}")
+    assert invitation.rater_key == services.appeal_rater_key(rated)
+    assert invitation.department == services.matter_of(rated).department
+    invitations.send_due()
+    message = Message.objects.get(dedupe_key=f"rating-invite:appeal:{rated.pk}")
+    assert rated.number in message.body
+    response = Client().post(f"/r/{token_in(message.body)}/", {"stars": "3"})
+    assert response.status_code == 200
+    assert Rating.objects.get(appeal=rated).channel == RatingChannel.SMS
