@@ -219,6 +219,19 @@ async def submitter(
         await asyncio.sleep(min(rng.uniform(0.5, 1.5) * every, max(0.0, stop - time.perf_counter())))
 
 
+def worker_cpu(master: int) -> float:
+    """CPU seconds used so far by the gunicorn master's workers (user + system)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 async def sample_load(stop: float, rec: Recorder) -> None:
     while time.perf_counter() < stop:
         await asyncio.sleep(min(5.0, max(0.1, stop - time.perf_counter())))
@@ -306,7 +319,9 @@ def main() -> None:
             conn = http.client.HTTPConnection(HOST, port, timeout=5)
             conn.request("GET", "/api/pad/current/", headers={"Authorization": f"Pad {token}"})
             conn.getresponse().read()
+        cpu0, ticks0 = worker_cpu(server.pid), time.process_time()
         wall = asyncio.run(load(args, port, setup, rec))
+        server_cpu, client_cpu = worker_cpu(server.pid) - cpu0, time.process_time() - ticks0
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -336,6 +351,10 @@ def main() -> None:
         "server": f"gunicorn {args.workers} × sync",
         "machine": f"{platform.machine()} {os.cpu_count()} CPU",
         "load_avg": round(statistics.mean(rec.load), 2) if rec.load else None,
+        "server_cpu_ms_per_request": round(
+            1000 * server_cpu / max(1, sum(map(len, rec.latency.values()))), 1
+        ),
+        "client_cpu_s": round(client_cpu, 1),
         "measured": measured,
         "statuses": rec.statuses,
         "double_taps": len(rec.double_taps),
