@@ -328,3 +328,22 @@ def test_a_closed_appeal_is_invited_unless_already_rated(desk, time_machine):  #
     response = Client().post(f"/r/{token_in(message.body)}/", {"stars": "3"})
     assert response.status_code == 200
     assert Rating.objects.get(appeal=rated).channel == RatingChannel.SMS
+
+
+def test_the_scheduler_runs_the_invitation_job_through_the_task_queue(
+    office, settings, time_machine, django_capture_on_commit_callbacks
+):
+    from zhengwu.core.management.commands.run_scheduler import build_scheduler
+    from zhengwu.notifications.models import Status
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.NOTIFY_BACKEND = "console"
+    app = complete(office, walk_in(office).application)
+    time_machine.move_to(at("2026-06-10 11:00"), tick=True)
+    scheduler = build_scheduler()
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            scheduler.get_job("智能邀评短信").func()
+    (message,) = sms_for(app)
+    assert message.status == Status.SENT  # delivered by the console sender
+    assert scheduler.get_job("电话邀评每周抽样") is not None

@@ -50,7 +50,6 @@ def _matter_context(obj: Any) -> dict[str, Any]:
         "department": getattr(matter.department, "name", ""),
         "applicant": mask_name(str(getattr(obj, "applicant_name", "") or getattr(obj, "contact_name", ""))),
         "finished": matter.finished,
-        "kind": matter.get_kind_display() if hasattr(matter, "get_kind_display") else "",
     }
 
 
