@@ -6,7 +6,7 @@ from tests.applications.conftest import make_office, walk_in
 from tests.factories import DepartmentFactory, UserFactory
 from tests.ratings.test_pads import a_visit, a_window
 from zhengwu.applications import services as app_services
-from zhengwu.ratings import pads
+from zhengwu.ratings import invitations, pads
 from zhengwu.ratings.demo import load_demo_pads, load_demo_ratings
 from zhengwu.ratings.models import Rating, RatingChannel, RatingPad, WindowVisit
 
@@ -28,6 +28,11 @@ def test_the_demo_rates_finished_applications_once(finished_many):
     made = load_demo_ratings(seed=1)
     assert made == Rating.objects.count() > 0
     assert all(r.rated_at > r.application.completed_at for r in Rating.objects.select_related("application"))
+    # keyed as the applicant's own 我的办件 page keys them: a second rating there is refused
+    assert all(
+        r.rater_key == invitations.applicant_rater_key(r.application)
+        for r in Rating.objects.select_related("application__citizen")
+    )
     assert load_demo_ratings(seed=1) == 0 and Rating.objects.count() == made
 
 

@@ -15,7 +15,7 @@ from django.db import transaction
 from zhengwu.applications.models import Application
 from zhengwu.org.models import Window
 
-from . import pads, services
+from . import invitations, pads, services
 from .models import Level, Rating, RatingChannel, RatingPad, WindowVisit
 
 LEVELS = (
@@ -53,7 +53,7 @@ def load_demo_ratings(*, seed: int = 12) -> int:
         made.append(
             services.rate(
                 matter=app,
-                rater_key=f"{'citizen' if app.citizen_id else 'enterprise'}:{owner.pk}",
+                rater_key=invitations.applicant_rater_key(app),  # as 我的办件 keys the applicant
                 rater_name=app.applicant_name[:50],
                 real_name=True,
                 channel=rng.choice([RatingChannel.PC, RatingChannel.MOBILE]),
