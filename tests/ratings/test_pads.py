@@ -371,9 +371,40 @@ def test_the_admin_issues_a_pad_showing_its_token_once_and_revokes_it(client, ad
     again = client.get(f"/admin/ratings/ratingpad/{pad.pk}/change/").content.decode()
     assert token not in again
 
+    asked = client.post("/admin/ratings/ratingpad/", {"action": "revoke", "_selected_action": [pad.pk]})
+    assert "确认吊销" in asked.content.decode() and "一号平板" in asked.content.decode()
+    assert pads.pad_for_token(token) == pad  # nothing revoked before the confirmation
     revoked = client.post(
-        "/admin/ratings/ratingpad/", {"action": "revoke", "_selected_action": [pad.pk]}, follow=True
+        "/admin/ratings/ratingpad/",
+        {"action": "revoke", "_selected_action": [pad.pk], "post": "yes"},
+        follow=True,
     )
     assert "已吊销1个评价器" in revoked.content.decode()
     with pytest.raises(NotAllowed):
         pads.pad_for_token(token)
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"visit": "abc", "level": 1}, 400),
+        ({"visit": 10**30, "level": 1}, 404),
+        ({"visit": "VISIT", "level": None}, 400),
+        ({"visit": "VISIT", "level": "非常好"}, 422),
+        ({"visit": "VISIT", "level": 1, "scores": "很好"}, 422),
+        ({"visit": "VISIT", "level": 1, "scores": {"attitude": [1]}}, 422),
+        ({"visit": "VISIT", "level": 1, "scores": {"attitude": 1e400}}, 400),  # Infinity: not JSON
+        ("not json", 400),
+    ],
+)
+def test_garbage_sent_to_the_pad_api_is_refused_with_a_message(client, counter, body, status):
+    window, clerk, _, token = counter
+    visit = a_visit(window, clerk)
+    if isinstance(body, dict):
+        body = {k: (visit.pk if v == "VISIT" else v) for k, v in body.items()}
+    answer = client.post(
+        "/api/pad/ratings/", body, content_type="application/json", HTTP_AUTHORIZATION=f"Pad {token}"
+    )
+    assert answer.status_code == status, answer.content
+    assert answer.json()["detail"]
+    assert not Rating.objects.exists()

@@ -4,6 +4,7 @@ the services, never edited here."""
 from typing import Any
 
 from django.contrib import admin, messages
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -150,10 +151,18 @@ class RatingPadAdmin(admin.ModelAdmin):
         )
 
     @admin.action(description="吊销所选评价器（令牌立即失效，不可恢复）")
-    def revoke(self, request: Any, queryset: Any) -> None:
+    def revoke(self, request: Any, queryset: Any) -> Any:
+        if request.POST.get("post") != "yes":  # irreversible: ask first
+            context = {
+                **self.admin_site.each_context(request),
+                "pads": list(queryset),
+                "title": "确认吊销评价器",
+            }
+            return TemplateResponse(request, "ratings/pad/admin_revoke.html", context)
         count = 0
         for pad in queryset:
             if pad.active:
                 pads.revoke_pad(pad, request.user)
                 count += 1
         messages.success(request, f"已吊销{count}个评价器")
+        return None
