@@ -151,3 +151,14 @@ def test_a_call_after_the_applicant_rated_online_is_refused(office, matters, cal
     assert response.status_code == 409 and "已评价" in response.content.decode()
     sample.refresh_from_db()
     assert sample.rating is None and sample.called_at is None
+
+
+def test_a_matter_already_rated_is_not_drawn(office, matters):
+    market, hr = matters
+    for app in market[:4]:
+        invitations.rate_as_applicant(app, level=1, channel="pc")
+    assert invitations.draw_phone_sample(WEEK, share=1) == 2  # market's unrated one and hr's
+    assert set(PhoneSample.objects.values_list("matter_key", flat=True)) == {
+        f"application:{market[4].pk}",
+        f"application:{hr[0].pk}",
+    }

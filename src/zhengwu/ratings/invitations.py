@@ -490,15 +490,24 @@ def draw_phone_sample(week_monday: date, share: float | None = None) -> int:
     """Draw the week's 电话邀评 sample: for each department, ``share`` (RATING_PHONE_SAMPLE_SHARE;
     at least one when the department has any) of the matters finished in that week (Monday to
     Sunday, Asia/Shanghai) with a mobile phone, at random but reproducibly (the generator is
-    seeded from the week). A department already drawn for the week is left alone, so a second run
-    adds nothing. Returns the rows added."""
+    seeded from the week). Matters already rated are left out: the call invites a rating, and the
+    one-rating constraint would refuse it. A department already drawn for the week is left alone, so
+    a second run adds nothing. Returns the rows added."""
     share = float(_setting("RATING_PHONE_SAMPLE_SHARE", 0.05) if share is None else share)
     if not 0 < share <= 1:
         raise InvalidInput("抽样比例应大于0且不超过1", field="share")
     start, end = week_bounds(week_monday)
     by_department: dict[int, list[Finished]] = defaultdict(list)
-    for c in finished_matters(start, end):
-        by_department[c.matter.department.pk].append(c)
+    candidates = list(finished_matters(start, end))
+    rated: set[str] = set()
+    keys = [c.key for c in candidates]
+    for i in range(0, len(keys), 500):
+        rated.update(
+            Rating.objects.filter(matter_key__in=keys[i : i + 500]).values_list("matter_key", flat=True)
+        )
+    for c in candidates:
+        if c.key not in rated:
+            by_department[c.matter.department.pk].append(c)
     drawn = set(PhoneSample.objects.filter(week=week_monday).values_list("department_id", flat=True))
     rows = []
     for department_id in sorted(by_department):
