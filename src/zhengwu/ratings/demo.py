@@ -129,3 +129,11 @@ def load_demo_pads(*, seed: int = 21) -> list[tuple[Window, str]]:
                 at=visit.finished_at + timedelta(seconds=rng.randrange(20, 120)),
             )
     return out
+
+
+def load_demo_invitations() -> tuple[int, int]:
+    """智能邀评 of the demo's matters finished in the last days (sent now through the console
+    backend, so the outbox has them) and last week's 电话邀评 sample for the callback staff."""
+    scheduled = invitations.schedule_due()
+    invitations.send_due()
+    return scheduled, invitations.draw_phone_sample(invitations.last_week_monday())

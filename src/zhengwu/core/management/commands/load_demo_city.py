@@ -21,7 +21,7 @@ from zhengwu.catalog import demo as catalog_demo
 from zhengwu.hall.demo import load_demo_appointments, load_demo_queue
 from zhengwu.licences.demo import load_demo_licences
 from zhengwu.org import demo as org_demo
-from zhengwu.ratings.demo import load_demo_pads, load_demo_ratings
+from zhengwu.ratings.demo import load_demo_invitations, load_demo_pads, load_demo_ratings
 from zhengwu.triage import demo as triage_demo
 
 
@@ -52,6 +52,7 @@ class Command(BaseCommand):
         load_demo_appointments()  # a plan for the hall, its slots and a few bookings
         load_demo_queue()  # the hall's numbers over the past working days, and today's so far
         pad_links = load_demo_pads()  # a rating pad at each staffed window, and the services rated on them
+        load_demo_invitations()  # 智能邀评 SMS of the last days' finished matters, last week's phone sample
         if options["quiet_logins"]:
             return
         self.stdout.write(
