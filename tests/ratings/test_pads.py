@@ -60,7 +60,9 @@ def counter(db, admin):
 
 
 def a_visit(window, clerk, service="居民身份证换领", **kwargs) -> WindowVisit:
-    return pads.record_visit(window, clerk, VisitKind.OTHER, service, **kwargs)
+    visit = pads.record_visit(window, clerk, VisitKind.OTHER, service, **kwargs)
+    assert visit is not None
+    return visit
 
 
 # -- tokens --------------------------------------------------------------------------------------
@@ -144,6 +146,8 @@ def test_a_finished_queue_number_leaves_a_visit(desk):  # noqa: F811
     assert not WindowVisit.objects.exists()
     queue.finish_service(ticket=called, by=desk.clerk)
     visit = WindowVisit.objects.get()
+    # A window and a clerk of no department: no unit would answer for a rating, nothing recorded.
+    assert pads.record_visit(a_window("Z01"), UserFactory(department=None), "queue", "咨询") is None
     assert (visit.kind, visit.ticket, visit.window, visit.staff) == (
         "queue",
         ticket,
@@ -408,3 +412,29 @@ def test_garbage_sent_to_the_pad_api_is_refused_with_a_message(client, counter, 
     assert answer.status_code == status, answer.content
     assert answer.json()["detail"]
     assert not Rating.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_six_simultaneous_taps_on_one_visit_store_one_rating(counter):
+    """Real threads, each with its own connection (PostgreSQL in the second run, an SQLite file
+    otherwise): one 201, five 409, one rating and one rectification."""
+    from django.test import Client
+
+    from tests.hall.test_concurrency import run_together
+
+    window, clerk, _, token = counter
+    visit = a_visit(window, clerk)
+    clients = [Client(raise_request_exception=False) for _ in range(6)]
+    body = {"visit": visit.pk, "level": 4}
+    results = run_together(
+        [
+            lambda c=c: c.post(
+                "/api/pad/ratings/", body, content_type="application/json", HTTP_AUTHORIZATION=f"Pad {token}"
+            )
+            for c in clients
+        ]
+    )
+    statuses = sorted(getattr(r, "status_code", repr(r)) for r in results)
+    assert statuses == [201] + [409] * 5, statuses
+    assert Rating.objects.filter(visit=visit).count() == 1
+    assert Rectification.objects.filter(rating__visit=visit).count() == 1

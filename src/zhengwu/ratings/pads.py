@@ -118,14 +118,15 @@ def record_visit(
     ticket: Any = None,
     item: Any = None,
     at: datetime | None = None,
-) -> WindowVisit:
+) -> WindowVisit | None:
     """One service a clerk finished at ``window`` (called inside the finishing transaction). The
-    department is the clerk's, else the window's (谁办理谁负责)."""
+    department is the clerk's, else the window's (谁办理谁负责); with neither, no unit would
+    answer for a rating, so nothing is recorded (None) and the clerk's work goes on."""
     if kind not in VisitKind.values:
         raise InvalidInput("窗口服务类型无效", field="kind")
     department = getattr(staff, "department", None) or window.department
     if department is None:
-        raise Conflict("窗口和工作人员都没有所属部门，无法记录窗口服务", field="window")
+        return None
     return WindowVisit.objects.create(
         window=window,
         staff=staff,
