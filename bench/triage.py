@@ -4,11 +4,18 @@ over 100,000 appeals. Figures go to docs/benchmarks.md, section 智能研判.
 
     .venv/bin/python bench/triage.py [--data ../shared/data/appeals] [--n 100000] [--skip-cv]
                                      [--learning-curve] [--weighting nb|plain] [--C 1.0] [--skip-speed]
-                                     [--self-training 0.9 0.7] [--reply-labels]
+                                     [--self-training 0.9 0.7] [--reply-labels] [--second-level]
 
 ``--self-training`` and ``--reply-labels`` add unlabelled.csv + hot_messages.csv (pseudo-labelled
 at each confidence threshold) or replies.csv (labelled by the answering department) to the
 training part of each fold, and score on labelled.csv folds only.
+
+``--second-level`` measures the second level (second_level.py) on weak labels: labelled.csv has
+only the first level, so a message counts when it names exactly one of the taxonomy's level-3
+terms of its true first-level category; its label is that term's level 2, and every occurrence of
+the term is cut out of the text, so the scorer must find the level from the rest. Same folds as the
+cross-validation; per fold the first-level model is trained on the fold's training part and the
+second-level profiles on its weakly labelled messages, as dispatchers' decisions would be.
 
 ``--learning-curve`` also trains on a quarter, a half and all of each cross-validation fold's
 training part and measures the gain in macro-F1 per doubling of the data: at least how many
@@ -43,6 +50,7 @@ import numpy as np  # noqa: E402
 from sklearn.model_selection import StratifiedKFold  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
+from zhengwu.triage import second_level  # noqa: E402
 from zhengwu.triage.classifier import cross_validate, score, train  # noqa: E402
 from zhengwu.triage.datasets import read_labelled  # noqa: E402
 from zhengwu.triage.duplicates import DuplicateIndex  # noqa: E402
@@ -247,6 +255,164 @@ def cv_with_extra(
     }
 
 
+def read_taxonomy(path: Path) -> dict[str, dict[str, list[str]]]:
+    """level1 → level2 → its level-3 terms."""
+    tree: dict[str, dict[str, list[str]]] = {}
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        for row in csv.DictReader(fh):
+            tree.setdefault(row["level1"].strip(), {}).setdefault(row["level2"].strip(), []).append(
+                row["level3"].strip()
+            )
+    return tree
+
+
+def weak_second_levels(titles, bodies, labels, tree):
+    """(index, level 2, masked title, masked body, term) of each message naming exactly one level-3
+    term of its own first-level category, the term cut out of the text."""
+    out = []
+    for i, (title, body, label) in enumerate(zip(titles, bodies, labels, strict=True)):
+        text = f"{title}\n{body}"
+        found = {
+            (term, level2)
+            for level2, terms in tree.get(label, {}).items()
+            for term in terms
+            if len(term) >= 2 and term in text
+        }
+        if len(found) != 1:
+            continue
+        ((term, level2),) = found
+        out.append((i, level2, title.replace(term, ""), body.replace(term, ""), term))
+    return out
+
+
+def second_level_cv(
+    titles, bodies, labels, tree, *, folds: int = 5, seed: int = 42, temperatures=(12, 20, 30, 50, 80)
+):
+    """Top-1/top-3 of P(level 2 | true level 1), of the pair in the suggestion, and baselines."""
+    y = np.asarray(labels)
+    weak = weak_second_levels(titles, bodies, labels, tree)
+    by_index = {w[0]: w for w in weak}
+    children = {
+        l1: [second_level.Child.of(f"{l1}/{l2}", l2, l1, [l2, *terms]) for l2, terms in kids.items()]
+        for l1, kids in tree.items()
+    }
+    names_only = second_level.Profiles.empty()
+    chosen_temperature = second_level.TEMPERATURE
+    {f"t{t}": [] for t in temperatures}
+    rows = []  # per weakly labelled test message
+    speed = first_speed = None
+    splits = StratifiedKFold(folds, shuffle=True, random_state=seed).split(np.zeros(len(y)), y)
+    for fold, (train_idx, test_idx) in enumerate(splits, 1):
+        started = time.perf_counter()
+        model = train([titles[i] for i in train_idx], [bodies[i] for i in train_idx], y[train_idx].tolist())
+        examples = [
+            (by_index[i][2], by_index[i][3], f"{y[i]}/{by_index[i][1]}") for i in train_idx if i in by_index
+        ]
+        profiles = second_level.fit_profiles(model, examples)
+        frequent: dict[str, statistics.Counter] = {}
+        for _, _, key in examples:
+            l1, l2 = key.split("/", 1)
+            frequent.setdefault(l1, statistics.Counter())[l2] += 1
+        for i in test_idx:
+            if i not in by_index:
+                continue
+            _, truth, title, body, _ = by_index[i]
+            kids = children.get(y[i], [])
+            text = second_level.Text.read(model, title, body)
+            row = {"parent": y[i], "truth": truth}
+            for t in temperatures:
+                second_level.TEMPERATURE = float(t)
+                ranked = second_level.score_children(model, text, kids, profiles=profiles, explain=0)
+                names = [s.child.name for s in ranked]
+                p = next((s.probability for s in ranked if s.child.name == truth), 0.0)
+                row[f"t{t}"] = (
+                    names[:1] == [truth],
+                    truth in names[:3],
+                    float(np.log(max(p, 1e-9))),
+                    ranked[0].probability if ranked else 0.0,
+                )
+            second_level.TEMPERATURE = chosen_temperature
+            ranked = second_level.score_children(model, text, kids, profiles=names_only, explain=0)
+            row["names"] = (bool(ranked), bool(ranked) and ranked[0].child.name == truth)
+            common = frequent.get(y[i], statistics.Counter()).most_common(1)
+            row["frequent"] = bool(common) and common[0][0] == truth
+            # The pair as the suggestion shows it: top three first levels, each with its best child.
+            predictions = model.predict(title, body, top=3, explain=0)
+            pairs = []
+            overall: list[tuple[float, str, str]] = []
+            for p1 in predictions:
+                ranked = second_level.score_children(
+                    model, text, children.get(p1.category, []), profiles=profiles, explain=0
+                )
+                pairs.append((p1.category, ranked[0].child.name if ranked else None))
+                overall += [(p1.probability * r.probability, p1.category, r.child.name) for r in ranked]
+            row["pair_top1"] = pairs[0] == (y[i], truth)
+            row["pair_in_three"] = (y[i], truth) in pairs
+            # The alternative: the three most likely pairs overall, whatever their first level.
+            best3 = sorted(overall, key=lambda o: -o[0])[:3]
+            row["overall_in_three"] = any((l1, l2) == (y[i], truth) for _, l1, l2 in best3)
+            row["overall_first_level_in_three"] = any(l1 == y[i] for _, l1, _ in best3)
+            row["first_level_in_three"] = any(l1 == y[i] for l1, _ in pairs)
+            rows.append(row)
+        print(
+            f"  second level fold {fold}: {sum(1 for i in test_idx if i in by_index)} weakly labelled test messages, "
+            f"{len(profiles.keys)} profiled children ({time.perf_counter() - started:.0f} s)",
+            flush=True,
+        )
+        if speed is None:
+            items = [(titles[i], bodies[i]) for i in test_idx[:1000]]
+            t0 = time.process_time()
+            for title, body in items:
+                vector = model.vectorise(title, body)
+                text = second_level.Text.read(model, title, body, vector)
+                for p1 in model.predict(title, body, top=3, explain=5, vector=vector):
+                    second_level.score_children(
+                        model, text, children.get(p1.category, []), profiles=profiles, explain=3
+                    )
+            first_only = time.process_time()
+            for title, body in items:
+                model.predict(title, body, top=3, explain=5)
+            first_speed = len(items) / (time.process_time() - first_only)
+            speed = len(items) / (first_only - t0)
+    n = len(rows)
+    per_t = {
+        t: {
+            "top1": round(sum(r[f"t{t}"][0] for r in rows) / n, 4),
+            "top3": round(sum(r[f"t{t}"][1] for r in rows) / n, 4),
+            "log_loss": round(-sum(r[f"t{t}"][2] for r in rows) / n, 4),
+            "mean_top1_probability": round(sum(r[f"t{t}"][3] for r in rows) / n, 4),
+        }
+        for t in temperatures
+    }
+    chosen = per_t.get(int(second_level.TEMPERATURE))
+    proposed = [r for r in rows if r["names"][0]]
+    return {
+        "labelled": len(y),
+        "weakly_labelled": len(weak),
+        "per_parent": dict(statistics.Counter(w for w in (y[i] for i, *_ in weak)).most_common()),
+        "children_per_parent_mean": round(
+            statistics.mean(len(c) for l1, c in children.items() if l1 in set(labels)), 1
+        ),
+        "conditional": chosen,
+        "by_temperature": per_t,
+        "names_only": {
+            "proposed": round(len(proposed) / n, 4),
+            "top1_when_proposed": round(sum(r["names"][1] for r in proposed) / max(1, len(proposed)), 4),
+            "top1_overall": round(sum(r["names"][1] for r in rows) / n, 4),
+        },
+        "most_frequent_child_top1": round(sum(r["frequent"] for r in rows) / n, 4),
+        "pair_top1": round(sum(r["pair_top1"] for r in rows) / n, 4),
+        "pair_in_three": round(sum(r["pair_in_three"] for r in rows) / n, 4),
+        "first_level_in_three": round(sum(r["first_level_in_three"] for r in rows) / n, 4),
+        "alternative_top_three_pairs_overall": {
+            "pair_in_three": round(sum(r["overall_in_three"] for r in rows) / n, 4),
+            "first_level_in_three": round(sum(r["overall_first_level_in_three"] for r in rows) / n, 4),
+        },
+        "suggestions_with_second_level_per_second_cpu": round(speed or 0),
+        "first_level_only_per_second_cpu": round(first_speed or 0),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
@@ -268,6 +434,11 @@ def main() -> None:
         "--reply-labels",
         action="store_true",
         help="also cross-validate with replies.csv labelled by department",
+    )
+    parser.add_argument(
+        "--second-level",
+        action="store_true",
+        help="measure the second level on weak labels from taxonomy.csv's level-3 terms (masked)",
     )
     args = parser.parse_args()
     results: dict[str, object] = {
@@ -323,6 +494,12 @@ def main() -> None:
             )
             results["reply_labels"] = {**result, "weakly_labelled": sum(1 for w in weak if w)}
             print(f"department-from-reply labels: {json.dumps(results['reply_labels'])}", flush=True)
+
+        if args.second_level:
+            tree = read_taxonomy(args.data / "taxonomy.csv")
+            result, wall, _ = timed(second_level_cv, titles, bodies, labels, tree, folds=args.folds)
+            results["second_level"] = {**result, "seconds": round(wall, 1)}
+            print(f"second level: {json.dumps(results['second_level'], ensure_ascii=False)}", flush=True)
 
         if args.learning_curve:
             curve = learning_curve(titles, bodies, labels, folds=args.folds)

@@ -262,7 +262,30 @@ def _suggestion_rows(
     if suggestion is None or not suggestion.suggestions:
         return []
     seconds = second_levels([s.category for s in suggestion.suggestions], f"{title}\n{body}")
-    return [SuggestionRow(s, *seconds.get(s.category, (None, ""))) for s in suggestion.suggestions]
+    # The second level the suggestion itself names (with its probability and reasons) wins over
+    # the desk's own guess, as long as it is still an active child of that first level.
+    named: dict[str, Any] = {}
+    for s in suggestion.suggestions:
+        if (second := getattr(s, "second", None)) is not None:
+            named[s.category] = second
+    own = Category.objects.select_related("department", "parent").in_bulk(
+        [second.category_id for second in named.values()]
+    )
+    rows = []
+    for s in suggestion.suggestions:
+        second = named.get(s.category)
+        child = own.get(second.category_id) if second is not None else None
+        if (
+            second is not None
+            and child is not None
+            and child.is_active
+            and child.parent is not None
+            and child.parent.name == s.category
+        ):
+            rows.append(SuggestionRow(s, child, "、".join(second.reasons) or "与以往派单决定相近"))
+        else:
+            rows.append(SuggestionRow(s, *seconds.get(s.category, (None, ""))))
+    return rows
 
 
 def _intake_assist_context(user: User, title: str, body: str, address: str) -> dict[str, Any]:

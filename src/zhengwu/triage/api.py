@@ -66,10 +66,30 @@ class EvidenceOut(serializers.Serializer[Any]):
     )
 
 
+class SecondLevelOut(serializers.Serializer[Any]):
+    category = serializers.CharField(help_text="二级分类名称")
+    category_id = serializers.IntegerField(help_text="二级分类编号（研判、采纳时提交）")
+    probability = serializers.FloatField(
+        allow_null=True, help_text="一级概率 × 该一级下的二级概率；规则匹配时为 null"
+    )
+    conditional_probability = serializers.FloatField(help_text="在该一级分类下属于此二级的概率")
+    department = DepartmentRef(
+        allow_null=True, help_text="二级分类的默认承办部门，无则一级的，再无则派单目录规则的"
+    )
+    reasons = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="依据：文中提到的分类名称或关键词、与派单员以往决定相近的短语",
+    )
+    learned = serializers.BooleanField(help_text="是否由派单员以往的二级分类决定学得；否则按名称和关键词匹配")
+
+
 class SuggestionOut(serializers.Serializer[Any]):
     category = serializers.CharField()
     probability = serializers.FloatField(allow_null=True, help_text="校准后的概率；规则匹配时为 null")
-    department = DepartmentRef(allow_null=True)
+    department = DepartmentRef(
+        allow_null=True, help_text="主办单位：有二级分类时为二级的承办部门，否则为一级分类的默认承办部门"
+    )
+    second_level = SecondLevelOut(allow_null=True, help_text="该一级分类下最可能的二级分类；无依据时为 null")
     reasons = serializers.ListField(
         child=serializers.CharField(), help_text="依据：权重最大的短语，或匹配的规则"
     )
@@ -102,7 +122,8 @@ class SuggestView(APIView):
         operation_id="triage_suggest",
         summary="研判分类建议",
         description=(
-            "根据诉求标题和内容给出最可能的三个分类、校准概率、承办单位和依据（权重最大的短语）。"
+            "根据诉求标题和内容给出最可能的三个一级分类、校准概率、承办单位和依据（权重最大的短语），"
+            "每个一级分类附最可能的二级分类（second_level：概率为一级概率乘以二级条件概率、依据和承办部门）。"
             "尚无可用模型（未训练、模型文件缺失或损坏）时按派单目录关键词规则给出建议，并在 notice 中说明。"
             f"标题和内容各不超过{MAX_TEXT_CHARS}字，且须包含中文。"
         ),
@@ -138,11 +159,28 @@ class SuggestView(APIView):
                         else None,
                         "reasons": s.reasons,
                         "evidence": s.evidence,
+                        "second_level": _second_level(s.second),
                     }
                     for s in result.suggestions
                 ],
             }
         )
+
+
+def _second_level(second: services.SecondLevel | None) -> dict[str, Any] | None:
+    if second is None:
+        return None
+    return {
+        "category": second.category,
+        "category_id": second.category_id,
+        "probability": second.probability,
+        "conditional_probability": second.conditional,
+        "department": {"id": second.department.pk, "name": second.department.name}
+        if second.department
+        else None,
+        "reasons": second.reasons,
+        "learned": second.learned,
+    }
 
 
 # -- 热点问题 (未诉先办) ------------------------------------------------------------------------------

@@ -84,6 +84,9 @@ class TextClassifier:
     intercept: npt.NDArray[np.float64]
     inverse_temperature: float
     meta: dict[str, Any] = field(default_factory=dict)
+    # Further plain arrays stored in the same file (the second level's profiles, see
+    # second_level.py), saved as ``x_<name>``.
+    extra: dict[str, npt.NDArray[Any]] = field(default_factory=dict)
     _codes: npt.NDArray[np.int64] = field(init=False, repr=False)
     _code_feature: npt.NDArray[np.intp] = field(init=False, repr=False)
     _explainable: npt.NDArray[np.bool_] = field(init=False, repr=False)
@@ -128,11 +131,23 @@ class TextClassifier:
         idx, values = self._vector(compose(title, body))
         return _softmax(self.inverse_temperature * self._logits(idx, values))
 
-    def predict(self, title: str, body: str, *, top: int = 3, explain: int = 5) -> list[Prediction]:
+    def vectorise(self, title: str, body: str) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float32]]:
+        """The text's features and TF-IDF values, for ``predict(vector=...)`` and other scorers
+        over the same features (the second level's)."""
+        return self._vector(compose(title, body))
+
+    def predict(
+        self,
+        title: str,
+        body: str,
+        *,
+        top: int = 3,
+        explain: int = 5,
+        vector: tuple[npt.NDArray[np.intp], npt.NDArray[np.float32]] | None = None,
+    ) -> list[Prediction]:
         """The ``top`` most likely categories, most likely first, each with up to ``explain``
-        phrases of the text that weighed most for it."""
-        text = compose(title, body)
-        idx, values = self._vector(text)
+        phrases of the text that weighed most for it. ``vector``: from :meth:`vectorise`."""
+        idx, values = vector if vector is not None else self.vectorise(title, body)
         proba = _softmax(self.inverse_temperature * self._logits(idx, values))
         order = np.argsort(-proba, kind="stable")[: max(1, top)]
         return [
@@ -204,6 +219,7 @@ class TextClassifier:
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as fh:
+                extra: dict[str, Any] = {f"x_{name}": array for name, array in self.extra.items()}
                 np.savez_compressed(
                     fh,
                     format=np.array(FORMAT),
@@ -214,6 +230,7 @@ class TextClassifier:
                     intercept=self.intercept,
                     inverse_temperature=np.array(self.inverse_temperature),
                     meta=np.array(json.dumps(self.meta, ensure_ascii=False)),
+                    **extra,
                 )
             os.replace(tmp, path)
         except BaseException:
@@ -241,6 +258,7 @@ class TextClassifier:
                     intercept=data["intercept"].astype(np.float64),
                     inverse_temperature=float(data["inverse_temperature"]),
                     meta=json.loads(str(data["meta"])),
+                    extra={name[2:]: data[name] for name in data.files if name.startswith("x_")},
                 )
         except ModelUnavailable:
             raise

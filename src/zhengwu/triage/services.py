@@ -31,6 +31,7 @@ from zhengwu.core.audit import record
 from zhengwu.core.errors import Conflict, DomainError, InvalidInput, NotAllowed
 from zhengwu.org.models import Department
 
+from . import second_level
 from .classifier import (
     MIN_PER_CATEGORY,
     ModelUnavailable,
@@ -67,12 +68,26 @@ MAX_LABEL_CHARS = 50
 
 
 @dataclass(frozen=True)
+class SecondLevel:
+    """The second-level category proposed with a first-level suggestion (second_level.py)."""
+
+    category: str
+    category_id: int
+    probability: float | None  # P(first level) × P(this | first level); None under a rule match
+    conditional: float  # P(this | first level)
+    department: Department | None  # the child's, else the parent's, else the rules'
+    reasons: list[str]
+    learned: bool  # from dispatchers' decisions; False: its name or a keyword is in the text
+
+
+@dataclass(frozen=True)
 class Suggestion:
     category: str
     probability: float | None  # None for a rule match: rules give no probability
-    department: Department | None
+    department: Department | None  # the lead department of the second level when there is one
     reasons: list[str]
     evidence: list[dict[str, Any]] = field(default_factory=list)
+    second: SecondLevel | None = None
 
 
 @dataclass(frozen=True)
@@ -158,30 +173,40 @@ def suggest(*, title: str, body: str) -> SuggestionResult:
     title, body = validate_appeal_text(title, body)
     version, model, problem = active_model()
     if model is not None and version is not None:
-        predictions = model.predict(title, body, top=SUGGESTIONS, explain=5)
+        vector = model.vectorise(title, body)
+        predictions = model.predict(title, body, top=SUGGESTIONS, explain=5, vector=vector)
         names = current_names(version)
         departments = department_for(names.get(p.category, p.category) for p in predictions)
-        return SuggestionResult(
-            source="model",
-            model_version=version.number,
-            suggestions=[
+        seconds = second_levels(
+            model,
+            second_level.Text.read(model, title, body, vector),
+            [(names.get(p.category, p.category), p.probability) for p in predictions],
+        )
+        suggestions = []
+        for p in predictions:
+            name = names.get(p.category, p.category)
+            second = seconds.get(name)
+            suggestions.append(
                 Suggestion(
-                    category=names.get(p.category, p.category),
+                    category=name,
                     probability=round(p.probability, 4),
-                    department=departments.get(names.get(p.category, p.category)),
+                    department=second.department if second else departments.get(name),
                     reasons=[e.phrase for e in p.evidence],
                     evidence=[
                         {"phrase": e.phrase, "weight": e.weight, "features": list(e.features)}
                         for e in p.evidence
                     ],
+                    second=second,
                 )
-                for p in predictions
-            ],
-        )
+            )
+        return SuggestionResult(source="model", model_version=version.number, suggestions=suggestions)
     matches = match_rules(f"{title}\n{body}")[:SUGGESTIONS]
     notice = f"{problem}，已改用派单目录规则"
     if not matches:
         notice += "；未匹配任何规则，请人工研判"
+    seconds = second_levels(
+        None, second_level.Text.read(None, title, body), [(m.category, None) for m in matches]
+    )
     return SuggestionResult(
         source="rules",
         model_version=None,
@@ -189,13 +214,49 @@ def suggest(*, title: str, body: str) -> SuggestionResult:
             Suggestion(
                 category=m.category,
                 probability=None,
-                department=m.department,
+                # The rule's own department first: it was written for this kind of appeal.
+                department=m.department
+                or (seconds[m.category].department if m.category in seconds else None),
                 reasons=[f"规则匹配：关键词“{m.keyword}”"],
+                second=seconds.get(m.category),
             )
             for m in matches
         ],
         notice=notice,
     )
+
+
+def second_levels(
+    model: TextClassifier | None, text: second_level.Text, firsts: Sequence[tuple[str, float | None]]
+) -> dict[str, SecondLevel]:
+    """For each (first-level name, its probability), its most likely active child: learned from
+    dispatchers' decisions where the model file has profiles for the parent's children, else named
+    in the text (see second_level.py). A parent with neither gets no entry. Without a model (rules
+    answering) only names and keywords count and no probability is given."""
+    children = second_level.desk_children(name for name, _ in firsts)
+    if not children:
+        return {}
+    out: dict[str, SecondLevel] = {}
+    for name, p1 in firsts:
+        kids = children.get(name)
+        if not kids:
+            continue
+        by_key = {child.key: category for child, category in kids}
+        scores = second_level.score_children(model, text, [c for c, _ in kids])
+        if not scores:
+            continue
+        best = scores[0]
+        category = by_key[best.child.key]
+        out[name] = SecondLevel(
+            category=category.name,
+            category_id=category.pk,
+            probability=round(p1 * best.probability, 4) if p1 is not None else None,
+            conditional=round(best.probability, 4),
+            department=second_level.lead_department(category, category.parent),
+            reasons=list(best.reasons),
+            learned=best.learned,
+        )
+    return out
 
 
 def first_suggestions(items: Sequence[tuple[str, str]]) -> list[Suggestion | None]:
@@ -480,6 +541,8 @@ def train_model_version(
         model = train(titles, bodies, labels, **options)
     except TrainingDataError as exc:
         raise DomainError(f"训练样本不足：{exc}") from exc
+    # The second level's profiles, learned from dispatchers' decisions, go in the same file.
+    model.extra = second_level.fit_profiles(model, second_level.decided_examples()).arrays()
     seconds = time.perf_counter() - started
     # Outside the transaction (it trains), on the version active now; checked again below.
     current = ModelVersion.objects.filter(is_active=True).first()
