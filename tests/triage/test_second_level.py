@@ -278,3 +278,26 @@ def test_the_assist_page_shows_the_learnt_second_level_and_one_click_takes_it(
     assert appeal.state == AppealState.DISPATCHED and appeal.category_id == approval.pk
     # The decision is learnt: the next training sees the appeal's text under that child.
     assert (appeal.title, appeal.body, str(approval.pk)) in second_level.decided_examples()
+
+
+def test_the_profiles_travel_in_the_model_file_and_older_files_still_load(tiny_model, tmp_path):
+    from zhengwu.triage.classifier import TextClassifier
+
+    # A file written before the second level existed has no profiles: names and keywords answer.
+    tiny_model.save(tmp_path / "old.npz")
+    old = TextClassifier.load(tmp_path / "old.npz")
+    assert second_level.profiles_of(old).keys == ()
+    approving = [(t, b, "15") for t, b in APPROVING]
+    polluting = [(t, b, "14") for t, b in POLLUTING]
+    profiles = second_level.fit_profiles(tiny_model, [*approving, *polluting, ("", "只有一条", "16")])
+    assert profiles.keys == ("14", "15")  # a child with fewer than 3 decisions gets no profile
+    model = TextClassifier.load(tmp_path / "old.npz")
+    model.extra = profiles.arrays()
+    model.save(tmp_path / "new.npz")
+    loaded = second_level.profiles_of(TextClassifier.load(tmp_path / "new.npz"))
+    assert loaded.keys == ("14", "15") and loaded.counts.tolist() == [4, 4]
+    text = second_level.Text.read(tiny_model, *NEW_APPROVAL)
+    assert (
+        loaded.similarities(text.idx, text.values)[0].tolist()
+        == profiles.similarities(text.idx, text.values)[0].tolist()
+    )
