@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from zhengwu.applications.models import Application
 from zhengwu.org.models import Window
@@ -39,6 +40,7 @@ def load_demo_ratings(*, seed: int = 12) -> int:
     if Rating.objects.filter(matter_kind="application").exists():
         return 0
     rng = random.Random(seed)
+    now = timezone.now()
     made: list[Rating] = []
     finished = Application.objects.filter(completed_at__isnull=False).select_related(
         "department", "item", "window", "decided_by", "accepted_by", "citizen", "enterprise"
@@ -60,7 +62,9 @@ def load_demo_ratings(*, seed: int = 12) -> int:
                 level=level,
                 text=rng.choice(TEXTS[level]),
                 scores={"efficiency": level, "convenience": min(level + rng.choice([0, 0, 1]), 5)},
-                at=app.completed_at + timedelta(hours=rng.randrange(2, 48)),
+                at=min(
+                    app.completed_at + timedelta(hours=rng.randrange(2, 48)), now
+                ),  # never ahead of the clock
             )
         )
     _handle_some(made)
@@ -115,7 +119,7 @@ def load_demo_pads(*, seed: int = 21) -> list[tuple[Window, str]]:
         )
         out.append((window, token))
     if not Rating.objects.filter(matter_kind="visit").exists():
-        rng = random.Random(seed)
+        rng, now = random.Random(seed), timezone.now()
         for visit in WindowVisit.objects.select_related("application", "ticket", "window", "staff", "item"):
             if rng.random() > 0.5:
                 continue
@@ -126,7 +130,7 @@ def load_demo_pads(*, seed: int = 21) -> list[tuple[Window, str]]:
                 channel=RatingChannel.PAD,
                 level=level,
                 scores={"attitude": level},
-                at=visit.finished_at + timedelta(seconds=rng.randrange(20, 120)),
+                at=min(visit.finished_at + timedelta(seconds=rng.randrange(20, 120)), now),
             )
     return out
 
