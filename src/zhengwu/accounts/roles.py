@@ -150,7 +150,7 @@ ROLES: tuple[Role, ...] = (
     Role(
         "admin",
         "管理员",
-        "维护事项清单、一件事、证照目录与电子印章、部门、用户和工作日历",
+        "维护事项清单、一件事、证照目录与电子印章、窗口评价器、部门、用户和工作日历",
         (
             *_all(
                 "org", "catalog", "calendar", "accounts", "appeals", "applications", "triage", "notifications"
@@ -166,7 +166,7 @@ ROLES: tuple[Role, ...] = (
     Role(
         "leader",
         "领导",
-        "查看全部诉求、办件、问题清零看板和热点问题（统计报表尚未开放）",
+        "查看全部诉求、办件、问题清零看板、热点问题和好差评统计（综合统计报表尚未开放）",
         (
             *VIEW_CATALOG,
             *VIEW_PEOPLE,
