@@ -7,5 +7,6 @@ from . import invite_views
 app_name = "ratings_invite"
 urlpatterns = [
     path("q/<str:signed>/", invite_views.qr, name="qr"),
+    path("f/<str:signed>/", invite_views.fix, name="fix"),
     path("<str:token>/", invite_views.link, name="link"),
 ]

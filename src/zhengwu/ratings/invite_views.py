@@ -2,7 +2,8 @@
 login, the matter shown without personal data (the applicant's name masked), the five levels, an
 optional text and the online dimensions. A link rating is channel 短信, a scanned one 二维码, both
 as the matter's applicant — so a second rating of the same round by any channel is refused (409).
-An unknown token or a forged code is 404; before 办结 the 二维码 page only says when to come back."""
+An unknown token or a forged code is 404; before 办结 the 二维码 page only says when to come back.
+/r/f/<signed>/ is the link of a 差评's feedback SMS: the rater rates the fix (feedback.py)."""
 
 from __future__ import annotations
 
@@ -15,9 +16,9 @@ from django.views.decorators.http import require_http_methods
 
 from zhengwu.core.errors import Conflict, DomainError, NotFound
 
-from . import invitations, services
+from . import feedback, invitations, services
 from .forms import RatingForm
-from .models import Rating, RatingChannel
+from .models import Rating, RatingChannel, RectificationState, WindowVisit
 from .public_views import _row, callback_days
 
 ALREADY = "您已评价过本办件，本轮不能重复评价。如需补充评价，请登录“我的办件”追评。"
@@ -150,3 +151,57 @@ def qr(request: HttpRequest, signed: str) -> HttpResponse:
 
         return _submit(request, obj, rate, rater_key)
     return _page(request, obj, rater_key=rater_key, action=request.path)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def fix(request: HttpRequest, signed: str) -> HttpResponse:
+    """/r/f/<signed>/ — the feedback SMS's link: what the department did about the 差评, and the
+    rating of the fix (the next round, once)."""
+    try:
+        case = feedback.case_for(signed)
+    except NotFound:
+        return _missing(request, "整改反馈链接无效，请核对短信中的链接。")
+    obj = feedback.matter_object(case.rating)
+    form = RatingForm(request.POST) if request.method == "POST" else RatingForm()
+    status, done, error = 200, None, ""
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                done = feedback.rate_fix(
+                    case, level=form.level(), text=form.cleaned_data["text"], scores=form.scores()
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+                status, error = exc.status, exc.message
+        else:
+            status = 400
+    given = feedback.fix_rating(case)
+    open_ = case.state == RectificationState.CLOSED and given is None
+    context = {
+        "matter": _fix_matter(obj),
+        "case": case,
+        "done": done,
+        "error": error,
+        "rating": {
+            "given": [_row(r) for r in ([case.rating] + ([given] if given else []))],
+            "form": form if open_ else None,
+            "follow_up": True,
+            "until": feedback.until(case),
+            "action": request.path,
+            "callback_days": callback_days(),
+        },
+    }
+    return render(request, "ratings/invite/fix.html", context, status=status)
+
+
+def _fix_matter(obj: Any) -> dict[str, Any]:
+    if isinstance(obj, WindowVisit):
+        return {
+            "number": obj.number,
+            "title": obj.service,
+            "department": obj.department.name,
+            "applicant": "",
+            "finished": True,
+        }
+    return _matter_context(obj)

@@ -394,7 +394,8 @@ def rectified(*, case: Rectification, by: Any, evidence: str) -> Rectification:
 
 @transaction.atomic
 def close(*, case: Rectification, by: Any, feedback: str) -> Rectification:
-    """Feedback to the rater (who may then rate the fix: a new round), and the case closes."""
+    """Feedback to the rater (by SMS where their phone is known, with a link to rate the fix: the
+    next round, see feedback.py), and the case closes."""
     case = _lock(case, RectificationState.FEEDBACK)
     _may_handle(case, by)
     if not case.evidence:
@@ -404,6 +405,9 @@ def close(*, case: Rectification, by: Any, feedback: str) -> Rectification:
     case.state = RectificationState.CLOSED
     case.save()
     audit.record(actor=by, action="ratings.rectified", obj=case, summary=case.feedback[:200])
+    from .feedback import send_on_commit  # the SMS to the rater, with the link to rate the fix
+
+    send_on_commit(case)
     return case
 
 
