@@ -5,12 +5,12 @@ into a cookie; no staff login on the tablet) → the clerk, who sits at that win
 application in at the 综合受理 screen → the tablet, polling, shows the clerk's name, the window and
 the service with five faces (1024×768, and a 390 px phone) → the "citizen" taps 非常不满意 and is
 thanked → the case appears in the department's 差评整改 queue at /ratings/ with its 回访核实 limit →
-the department records 回访核实 and 立行立改, feeds back and closes it.
+the department records 回访核实 and 立行立改, feeds back and closes it → 评价公示 shows the 差评
+rectified → the feedback SMS reaches the applicant served at the window (the outbox), whose link
+takes their rating of the fix, the next round → the public figures count it.
 
-The pad's rater is anonymous and a visit is rated once: the tablet no longer offers the visit and a
-second rating of it is refused (409); the accepted application is not finished, so its applicant
-cannot rate it online yet either. The staff list shows the closed case (the public figures page is
-asserted by its own tests)."""
+The pad's rater is anonymous and a visit is rated once on the pad: the tablet no longer offers the
+visit and a second rating of it is refused (409)."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ import pytest
 from django.utils import timezone
 
 from zhengwu.applications.models import Application
+from zhengwu.notifications.models import Message
 from zhengwu.org.models import Hall, Window, WindowKind
 from zhengwu.ratings import pads
 from zhengwu.ratings.models import Rating, Rectification, RectificationState
@@ -141,6 +142,35 @@ def test_a_bad_rating_on_the_pad_reaches_the_department_and_is_rectified(
     desk.goto(f"{base}/ratings/?state=closed")
     assert "已办结" in desk.locator("#rectifications tbody tr", has_text=application.number).inner_text()
     too_wide.append(overflow(desk, "pad-case-390-closed", screenshot))
+
+    # The public figures: the hall's one rating, a 差评, rectified.
+    desk.goto(f"{base}/ratings/public/")
+    hall_row = desk.locator("#figures tbody tr", has_text="政务服务中心")
+    assert hall_row.locator("td").all_inner_texts()[1:] == ["1", "0.0%", "1", "100.0%"]
+
+    # The feedback reaches the applicant served at the window by SMS (the outbox), with a link on
+    # which they rate the fix: the next round of the same anonymous rater.
+    sms = Message.objects.get(about_label="ratings.rectification")
+    assert sms.recipient_phone == "13900001111" and "窗口受理时一次告知办理时限" in sms.body
+    link = sms.body[sms.body.index("/r/f/") :].split()[0]
+    phone_context = browser.new_context(locale="zh-CN", viewport=PHONE)
+    phone_context.on("page", console.watch)
+    phone = phone_context.new_page()
+    phone.goto(f"{base}{link}")
+    assert "窗口受理时一次告知办理时限" in phone.inner_text("#fix-feedback")
+    phone.check("input[name=stars][value='4']")
+    phone.click("#rating-form button[type=submit]")
+    phone.wait_for_selector("#invite-done")
+    too_wide.append(overflow(phone, "pad-fix-390-rated", screenshot))
+    fix = Rating.objects.get(round=2)
+    assert (fix.rater_key, fix.level, fix.visit_id) == (rating.rater_key, 2, rating.visit_id)
+    phone.goto(f"{base}{link}")
+    assert phone.locator("#rating-form").count() == 0  # rated once
+    phone_context.close()
+
+    desk.goto(f"{base}/ratings/public/")
+    hall_row = desk.locator("#figures tbody tr", has_text="政务服务中心")
+    assert hall_row.locator("td").all_inner_texts()[1:] == ["2", "50.0%", "1", "100.0%"]
 
     desk_context.close()
     tablet_context.close()
