@@ -19,6 +19,7 @@ from .models import (
     RatingOptOut,
     RatingPad,
     Rectification,
+    RectificationUrge,
     WindowVisit,
 )
 
@@ -166,3 +167,11 @@ class RatingPadAdmin(admin.ModelAdmin):
                 count += 1
         messages.success(request, f"已吊销{count}个评价器")
         return None
+
+
+@admin.register(RectificationUrge)
+class RectificationUrgeAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("case", "threshold", "by", "created_at")
+    list_filter = ("threshold",)
+    list_select_related = ("case", "case__rating", "by")
+    raw_id_fields = ("case", "by")

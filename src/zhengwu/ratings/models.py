@@ -578,3 +578,50 @@ class PhoneSample(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.week} {self.matter_number}"
+
+
+class RectificationUrge(models.Model):
+    """催办 of a 差评整改 case, as the appeals desk urges its assignments: once per threshold — the
+    periodic job's ``verify-yellow``, ``verify-red``, ``fix-yellow``, ``fix-red`` by the case's
+    lights, or a supervisor's own (``manual-…``) with what they ask for."""
+
+    case = models.ForeignKey(
+        Rectification, verbose_name="差评整改", on_delete=models.CASCADE, related_name="urges"
+    )
+    threshold = models.CharField("催办类型", max_length=40)
+    note = models.CharField("催办说明", max_length=500, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="催办人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="空为定时催办",
+    )
+    created_at = models.DateTimeField("催办时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "差评整改催办"
+        verbose_name_plural = "差评整改催办"
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "threshold"], name="rectification_urged_once_per_threshold"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case} {self.label}"
+
+    @property
+    def label(self) -> str:
+        return URGE_LABELS.get(self.threshold, "督办员催办")
+
+
+URGE_LABELS = {
+    "verify-yellow": "回访核实临近期限",
+    "verify-red": "回访核实已超期",
+    "fix-yellow": "整改临近期限",
+    "fix-red": "整改已超期",
+}

@@ -25,7 +25,7 @@ from zhengwu.catalog.api import ErrorSerializer
 from zhengwu.core.errors import InvalidInput
 from zhengwu.licences.api import IsPerson
 
-from . import services
+from . import services, urging
 from .models import ContestState, RatingContest, Rectification, RectificationState
 from .staff_serializers import (
     ContestSerializer,
@@ -35,6 +35,7 @@ from .staff_serializers import (
     RectificationDoneInput,
     RectificationResolveInput,
     RectificationSerializer,
+    RectificationUrgeInput,
     RectificationVerifyInput,
 )
 from .views import (
@@ -168,6 +169,24 @@ class RectificationClose(_Step):
 
 
 @extend_schema(
+    summary="催办差评整改",
+    description="督办员催办未办结的差评整改，写明要求；亮黄灯、红灯时系统也会定时催办。",
+    request=RectificationUrgeInput,
+    responses={200: RectificationSerializer, **ERRORS},
+)
+class RectificationUrgeView(APIView):
+    authentication_classes = AUTHENTICATION
+    permission_classes = [IsRatingStaff]
+
+    def post(self, request: Request, pk: int) -> Response:
+        case = _case(request, pk)
+        given = RectificationUrgeInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        urging.urge(case=case, by=request.user, note=given.validated_data["note"])
+        return Response(RectificationSerializer(case).data)
+
+
+@extend_schema(
     summary="对评价提出申诉",
     description="部门对本单位收到的恶意或错误评价附理由和证据申诉，由督办人员复核。一条评价同时只有一个待复核的申诉。",
     request=RatingContestInput,
@@ -247,6 +266,7 @@ urlpatterns = [
         name="api-rectification-rectified",
     ),
     path("rectifications/<int:pk>/close/", RectificationClose.as_view(), name="api-rectification-close"),
+    path("rectifications/<int:pk>/urge/", RectificationUrgeView.as_view(), name="api-rectification-urge"),
     path("ratings/<int:pk>/contest/", RatingContestCreate.as_view(), name="api-rating-contest"),
     path("rating-contests/", RatingContestList.as_view(), name="api-rating-contest-list"),
     path("rating-contests/<int:pk>/decide/", RatingContestDecide.as_view(), name="api-rating-contest-decide"),

@@ -71,3 +71,12 @@ class DecideForm(forms.Form):
         error_messages={"required": "请选择复核结论"},
     )
     decision = _text("复核意见")
+
+
+class UrgeForm(forms.Form):
+    note = forms.CharField(
+        label="催办说明",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "要求办理单位做什么、何时完成"}),
+        error_messages={"required": "请填写催办说明", "max_length": "催办说明不能超过500个字"},
+    )

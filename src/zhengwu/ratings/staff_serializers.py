@@ -59,6 +59,7 @@ class RectificationSerializer(serializers.ModelSerializer[Rectification]):
     state_name = serializers.CharField(source="get_state_display", read_only=True)
     outcome_name = serializers.CharField(source="get_outcome_display", read_only=True)
     light = serializers.SerializerMethodField(help_text="green 正常、yellow 临期、red 超期")
+    urges = serializers.SerializerMethodField(help_text="催办记录：时间、类型、说明、催办人（定时催办为空）")
     next_step = serializers.SerializerMethodField(
         help_text="下一步：verify 回访核实、resolve 处理方式、rectified 整改完成、close 反馈并办结；已办结为空"
     )
@@ -86,8 +87,20 @@ class RectificationSerializer(serializers.ModelSerializer[Rectification]):
             "feedback",
             "fed_back_at",
             "closed_at",
+            "urges",
         ]
         read_only_fields = fields
+
+    def get_urges(self, obj: Rectification) -> list[dict[str, Any]]:
+        return [
+            {
+                "at": u.created_at.isoformat(),
+                "kind": u.label,
+                "note": u.note,
+                "by": u.by.display_name if u.by else "",
+            }
+            for u in obj.urges.select_related("by")
+        ]
 
     def get_light(self, obj: Rectification) -> str:
         from .views import Lights, light_of
@@ -152,6 +165,10 @@ class RectificationDoneInput(serializers.Serializer[Any]):
 
 class RectificationCloseInput(serializers.Serializer[Any]):
     feedback = _text("反馈评价人的内容（必填）")
+
+
+class RectificationUrgeInput(serializers.Serializer[Any]):
+    note = _text("催办说明（必填）")
 
 
 class RatingContestInput(serializers.Serializer[Any]):

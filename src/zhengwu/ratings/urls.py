@@ -8,6 +8,7 @@ app_name = "ratings"
 urlpatterns = [
     path("", views.case_list, name="list"),
     path("<int:pk>/", views.case_detail, name="case"),
+    path("<int:pk>/urge/", views.urge, name="urge"),
     path("<int:pk>/<slug:step>/", views.case_step, name="step"),
     path("rating/<int:pk>/contest/", views.contest, name="contest"),
     path("contests/", views.contest_list, name="contests"),

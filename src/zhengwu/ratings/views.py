@@ -26,7 +26,7 @@ from zhengwu.casework.deadlines import Lights
 from zhengwu.core.errors import DomainError
 from zhengwu.core.excel import xlsx_response
 
-from . import exports, services
+from . import exports, services, urging
 from .models import ContestState, Outcome, Rating, RatingContest, Rectification, RectificationState
 from .staff_forms import (
     CloseForm,
@@ -35,6 +35,7 @@ from .staff_forms import (
     FilterForm,
     RectifiedForm,
     ResolveForm,
+    UrgeForm,
     VerifyForm,
 )
 
@@ -186,7 +187,12 @@ def case_list(request: HttpRequest) -> HttpResponseBase:
 
 
 def _case_page(
-    request: HttpRequest, case: Rectification, *, step_form: Form | None = None, status: int = 200
+    request: HttpRequest,
+    case: Rectification,
+    *,
+    step_form: Form | None = None,
+    urge_form: Form | None = None,
+    status: int = 200,
 ) -> HttpResponse:
     step = step_of(case)
     if step_form is None and step:
@@ -201,6 +207,10 @@ def _case_page(
         "step_form": step_form,
         "contests": contests,
         "contest_form": None if pending or case.rating.excluded else ContestForm(),
+        "urges": case.urges.select_related("by"),
+        "urge_form": (urge_form or UrgeForm())
+        if case.state != RectificationState.CLOSED and request.user.has_perm(urging.P_URGE)
+        else None,
     }
     return render(request, "ratings/staff/case.html", context, status=status)
 
@@ -237,6 +247,27 @@ def case_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
             return _case_page(request, case, status=e.status)
         return _case_page(request, case, step_form=form, status=e.status)
     messages.success(request, f"已保存，差评整改当前为“{case.get_state_display()}”")
+    return redirect("ratings:case", case.pk)
+
+
+@never_cache
+@require_POST
+def urge(request: HttpRequest, pk: int) -> HttpResponse:
+    """催办: a supervisor asks the department to act on an open case."""
+    if (stop := _guard(request)) is not None:
+        return stop
+    case = _case(request, pk)
+    form = UrgeForm(request.POST)
+    if not form.is_valid():
+        return _case_page(request, case, urge_form=form, status=400)
+    try:
+        urging.urge(case=case, by=request.user, note=form.cleaned_data["note"])
+    except DomainError as e:
+        _place(form, e)
+        if case.state == RectificationState.CLOSED:  # no form on the page to carry the message
+            messages.error(request, e.message)
+        return _case_page(request, case, urge_form=form, status=e.status)
+    messages.success(request, f"已向{case.department.name}发出催办")
     return redirect("ratings:case", case.pk)
 
 
