@@ -29,7 +29,7 @@ from .staff_api import IsRatingStaff
 from .views import visible_ratings
 
 
-class FiguresSerializer(serializers.Serializer[Any]):
+class RatingFiguresSerializer(serializers.Serializer[Any]):
     count = serializers.IntegerField(help_text="评价数（不含申诉成立不计入统计的评价）")
     good = serializers.IntegerField(help_text="好评数（非常满意、满意、基本满意）")
     bad = serializers.IntegerField(help_text="差评数（不满意、非常不满意）")
@@ -42,19 +42,19 @@ class FiguresSerializer(serializers.Serializer[Any]):
     )
 
 
-class FigureRowSerializer(serializers.Serializer[Any]):
+class RatingFigureRowSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField(source="pk")
     name = serializers.CharField(help_text="部门、窗口或事项名称")
-    figures = FiguresSerializer()
+    figures = RatingFiguresSerializer()
 
 
-class FiguresResponseSerializer(serializers.Serializer[Any]):
+class RatingFiguresResponseSerializer(serializers.Serializer[Any]):
     by = serializers.ChoiceField(choices=["department", "window", "item"])
     period = serializers.CharField(help_text="期间，如 2026-06、2026-Q2、2026")
     period_label = serializers.CharField()
     empty = serializers.BooleanField(help_text="该期间暂无评价")
-    rows = FigureRowSerializer(many=True)
-    total = FiguresSerializer()
+    rows = RatingFigureRowSerializer(many=True)
+    total = RatingFiguresSerializer()
 
 
 class StandardExportSerializer(serializers.Serializer[Any]):
@@ -88,7 +88,7 @@ def _figures(f: Figures) -> dict[str, Any]:
         OpenApiParameter("by", str, enum=["department", "window", "item"], description="统计维度，默认部门"),
         PERIOD,
     ],
-    responses={200: FiguresResponseSerializer, 400: BAD},
+    responses={200: RatingFiguresResponseSerializer, 400: BAD},
 )
 class PublicFigures(APIView):
     authentication_classes: list[type[BaseAuthentication]] = []
