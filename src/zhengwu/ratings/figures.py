@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db import connections, transaction
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from zhengwu.core.errors import InvalidInput
 
-from .models import BAD_LEVELS, GOOD_LEVELS, Rating, RectificationState
+from .models import BAD_LEVELS, GOOD_LEVELS, Rating, Rectification, RectificationState
 from .services import Figures
 
 # ---------------------------------------------------------------------------------------------
@@ -107,14 +108,29 @@ class Dimension:
     key: str
     label: str
     field: str  # the rating's foreign key
-    names: tuple[str, ...]  # what the row shows, read in the same query
 
 
 DIMENSIONS = {
-    "department": Dimension("department", "部门", "department", ("department__name",)),
-    "window": Dimension("window", "窗口", "window", ("window__hall__name", "window__number", "window__name")),
-    "item": Dimension("item", "事项", "item", ("item__name",)),
+    "department": Dimension("department", "部门", "department"),
+    "window": Dimension("window", "窗口", "window"),
+    "item": Dimension("item", "事项", "item"),
 }
+
+
+def names_of(dimension: Dimension, pks: list[int]) -> dict[int, str]:
+    """What each row shows: the department's, the item's name; the window's hall, number and
+    name. One small query, after the grouped one (grouping by names too would sort a month's
+    ratings by them)."""
+    from zhengwu.catalog.models import ServiceItem
+    from zhengwu.org.models import Department, Window
+
+    if dimension.key == "window":
+        return {
+            w.pk: f"{w.hall.name} {w.number}号 {w.name}".strip()
+            for w in Window.objects.filter(pk__in=pks).select_related("hall")
+        }
+    model: Any = Department if dimension.key == "department" else ServiceItem
+    return dict(model.objects.filter(pk__in=pks).values_list("pk", "name"))
 
 
 def dimension_of(value: str | None) -> Dimension:
@@ -135,13 +151,6 @@ class Row:
     excluded: int = 0
 
 
-def _name(dimension: Dimension, values: dict[str, Any]) -> str:
-    if dimension.key == "window":
-        hall, number, name = (values[f] for f in dimension.names)
-        return f"{hall} {number}号 {name}".strip()
-    return str(values[dimension.names[0]])
-
-
 def in_period(period: Period, ratings: QuerySet[Rating] | None = None) -> QuerySet[Rating]:
     qs = Rating.objects.all() if ratings is None else ratings
     return qs.filter(rated_at__gte=period.start, rated_at__lt=period.end)
@@ -150,32 +159,45 @@ def in_period(period: Period, ratings: QuerySet[Rating] | None = None) -> QueryS
 def figures_by(
     dimension: Dimension | str, period: Period, ratings: QuerySet[Rating] | None = None
 ) -> list[Row]:
-    """The figures of each department / window / item rated in ``period`` — one grouped query.
+    """The figures of each department / window / item rated in ``period`` — one grouped query
+    (and one for the names).
     ``ratings`` narrows the set (a department's own, for its staff). Rows by 评价数, largest
     first; a group whose every rating is excluded still shows, with 评价数 0."""
     dim = DIMENSIONS[dimension] if isinstance(dimension, str) else dimension
     counted, bad = Q(excluded=False), Q(excluded=False, level__in=BAD_LEVELS)
+    # The case of a 差评, looked up for the 差评 only (a correlated EXISTS on its unique key): a
+    # join would read every rectification of every period to count a month's.
+    case = Rectification.objects.filter(rating=OuterRef("pk"))
+    closed = Exists(case.filter(state=RectificationState.CLOSED))
+    verified = Exists(case.filter(verified_at__isnull=False))
     rows = (
         in_period(period, ratings)
         .filter(**{f"{dim.field}__isnull": False})
         .order_by()
-        .values(dim.field, *dim.names)
+        .values(dim.field)
         .annotate(
             count=Count("pk", filter=counted),
             good=Count("pk", filter=counted & Q(level__in=GOOD_LEVELS)),
             bad=Count("pk", filter=bad),
-            bad_rectified=Count("pk", filter=bad & Q(rectification__state=RectificationState.CLOSED)),
+            bad_rectified=Count("pk", filter=bad & Q(closed)),
             bad_real_name=Count("pk", filter=bad & Q(real_name=True)),
-            bad_real_name_verified=Count(
-                "pk", filter=bad & Q(real_name=True, rectification__verified_at__isnull=False)
-            ),
+            bad_real_name_verified=Count("pk", filter=bad & Q(real_name=True) & Q(verified)),
             excluded_count=Count("pk", filter=Q(excluded=True)),
         )
     )
+    with transaction.atomic(using=rows.db):
+        if connections[rows.db].vendor == "postgresql":
+            # The EXISTS look-ups make the planner's cost estimate large enough for PostgreSQL to
+            # JIT-compile the query, which takes longer (200+ ms) than running it (~70 ms for a
+            # month of 140,000 ratings): not for this statement.
+            with connections[rows.db].cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
+        found = list(rows)
+    names = names_of(dim, [r[dim.field] for r in found])
     out = [
         Row(
             pk=r[dim.field],
-            name=_name(dim, r),
+            name=names.get(r[dim.field], ""),
             figures=Figures(
                 count=r["count"],
                 good=r["good"],
@@ -186,7 +208,7 @@ def figures_by(
             ),
             excluded=r["excluded_count"],
         )
-        for r in rows
+        for r in found
     ]
     out.sort(key=lambda row: (-row.figures.count, row.name))
     return out
