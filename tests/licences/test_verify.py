@@ -15,10 +15,11 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.factories import UserFactory
+from zhengwu.core.validators import mask_name
 from zhengwu.licences import crypto, services
 from zhengwu.licences.models import LicenceUse, UseKind
 from zhengwu.licences.pdf import render_pdf
-from zhengwu.licences.public_views import VERIFY_FAILURES, mask_name
+from zhengwu.licences.public_views import VERIFY_FAILURES
 
 VERIFY = "/licences/verify/"
 API = "/api/licences/verify/"

@@ -126,18 +126,7 @@ def _draw_rating_qr(canvas: Canvas, qr: segno.QRCode) -> None:
     canvas.saveState()
     canvas.translate(RATING_QR_X, 12 * mm)
     canvas.scale(RATING_QR_SIZE / modules, RATING_QR_SIZE / modules)
-    path = canvas.beginPath()
-    for row, line in enumerate(qr.matrix_iter(scale=1, border=0)):
-        y = modules - row - 1
-        start = None
-        for x, dark in enumerate([*line, False]):
-            if dark and start is None:
-                start = x
-            elif not dark and start is not None:
-                path.rect(start, y, x - start, 1)
-                start = None
-    canvas.setFillColor(colors.black)
-    canvas.drawPath(path, stroke=0, fill=1)
+    _fill_modules(canvas, qr)
     canvas.restoreState()
     canvas.setFont(FONT, 10)
     text_x = RATING_QR_X + RATING_QR_SIZE + 3 * mm
@@ -400,6 +389,14 @@ def _draw_qr(canvas: Canvas, qr: segno.QRCode) -> None:
     in module units (row 0 at the top), so it stays sharp at any zoom and is drawn once per file."""
     width, height = qr.symbol_size(scale=1, border=0)
     canvas.beginForm(QR_FORM, 0, 0, width, height)
+    _fill_modules(canvas, qr)
+    canvas.endForm()
+
+
+def _fill_modules(canvas: Canvas, qr: segno.QRCode) -> None:
+    """The symbol's dark modules as filled rectangles, one per run of dark modules in a row, in
+    module units with row 0 at the top (the caller places and scales it)."""
+    height = qr.symbol_size(scale=1, border=0)[1]
     path = canvas.beginPath()
     for row, modules in enumerate(qr.matrix_iter(scale=1, border=0)):
         y = height - row - 1
@@ -412,7 +409,6 @@ def _draw_qr(canvas: Canvas, qr: segno.QRCode) -> None:
                 start = None
     canvas.setFillColor(colors.black)
     canvas.drawPath(path, stroke=0, fill=1)
-    canvas.endForm()
 
 
 def _page(

@@ -81,6 +81,16 @@ def mask_id_number(value: str | None) -> str:
     return value[:4] + "*" * (len(value) - 8) + value[-4:]
 
 
+def mask_name(name: str | None) -> str:
+    """李* for two characters, 李*四 for three, 欧**华 for four and more: the first and last shown."""
+    name = (name or "").strip()
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
 def mask_phone(value: str | None) -> str:
     """138****1234."""
     if not value:

@@ -27,7 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from zhengwu.core.errors import DomainError, InvalidInput
 from zhengwu.core.throttle import FailureCounter, client_ip
-from zhengwu.core.validators import mask_id_number
+from zhengwu.core.validators import mask_id_number, mask_name
 
 from . import services
 from .models import HolderKind, Licence, Seal, UseKind
@@ -59,16 +59,6 @@ class Locked(DomainError):
 
 class UnsupportedFile(InvalidInput):
     """An upload that is too big or not a PDF by its name or declared type."""
-
-
-def mask_name(name: str) -> str:
-    """李* for two characters, 李*四 for three, 欧**华 for four and more: the first and last shown."""
-    name = (name or "").strip()
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
 def _date(value: Any) -> str:

@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from zhengwu.core.errors import Conflict, DomainError, NotFound
+from zhengwu.core.validators import mask_name
 
 from . import feedback, invitations, services
 from .forms import RatingForm
@@ -22,15 +23,6 @@ from .models import Rating, RatingChannel, RectificationState, WindowVisit
 from .public_views import _row, callback_days
 
 ALREADY = "您已评价过本办件，本轮不能重复评价。如需补充评价，请登录“我的办件”追评。"
-
-
-def mask_name(name: str) -> str:
-    name = (name or "").strip()
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
 def _title(obj: Any) -> str:
