@@ -73,3 +73,17 @@ def test_the_api_urges_and_shows_the_urges(bad, staff, supervisor):  # noqa: F81
     assert refused.status_code == 403 and "督办员" in refused.json()["detail"]
     seen = staff.get(f"/api/rectifications/{case.pk}/").json()
     assert [u["note"] for u in seen["urges"]] == ["请尽快回访"]
+
+
+def test_a_supervisor_sees_and_urges_but_the_unit_itself_handles_the_case(bad, supervisor):  # noqa: F811
+    case = bad.rectification
+    boss = login(supervisor)
+    page = boss.get(reverse("ratings:case", args=[case.pk])).content.decode()
+    assert 'id="urges"' in page and 'id="step"' not in page
+    assert reverse("ratings:contest", args=[bad.pk]) not in page
+    refused = boss.post(
+        reverse("ratings:step", args=[case.pk, "verify"]), {"reached": "yes", "facts": "代办"}
+    )
+    assert refused.status_code == 403
+    case.refresh_from_db()
+    assert case.verified_at is None

@@ -194,7 +194,8 @@ def _case_page(
     urge_form: Form | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    step = step_of(case)
+    own = request.user.is_superuser or getattr(request.user, "department_id", None) == case.department_id
+    step = step_of(case) if own else ""  # only the unit that handled the matter acts on the case
     if step_form is None and step:
         step_form = STEP_FORMS[step]()
     contests = case.rating.contests.select_related("filed_by", "decided_by")
@@ -206,7 +207,7 @@ def _case_page(
         "step": step,
         "step_form": step_form,
         "contests": contests,
-        "contest_form": None if pending or case.rating.excluded else ContestForm(),
+        "contest_form": None if pending or case.rating.excluded or not own else ContestForm(),
         "urges": case.urges.select_related("by"),
         "urge_form": (urge_form or UrgeForm())
         if case.state != RectificationState.CLOSED and request.user.has_perm(urging.P_URGE)
