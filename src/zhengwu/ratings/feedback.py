@@ -15,11 +15,10 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from zhengwu.core.errors import Conflict, NotFound
-from zhengwu.core.text import clean_text
 
 from . import invitations, services
 from .models import Rating, RatingChannel, Rectification, RectificationState, WindowVisit
@@ -114,27 +113,22 @@ def rate_fix(
     first = case.rating
     if fix_rating(case) is not None:
         raise Conflict("您已对整改结果作出评价，不能重复评价", field="link")
-    obj = matter_object(first)
-    m = services.matter_of(obj)
-    rating = services._new_rating(
-        m,
-        channel=RatingChannel.SMS,
-        source=first.source,
-        rater_key=first.rater_key,
-        rater_user=first.rater_user,
-        rater_name=first.rater_name,
-        real_name=first.real_name,
-        round=first.round + 1,
-        level=services._level(level),
-        text=clean_text(text, field="text", label="评价内容", max_length=1000),
-        scores=services._scores(scores),
-        rated_at=at,
-    )
     try:
-        with transaction.atomic():
-            rating.save()
-            if rating.bad:
-                services.open_rectification(rating)
-    except IntegrityError:
-        raise Conflict("您已对整改结果作出评价，不能重复评价", field="link") from None
-    return rating
+        return services.rate(
+            matter=matter_object(first),
+            rater_key=first.rater_key,
+            channel=RatingChannel.SMS,
+            level=level,
+            text=text,
+            scores=scores,
+            rater_user=first.rater_user,
+            rater_name=first.rater_name,
+            real_name=first.real_name,
+            source=first.source,
+            at=at,
+            round=first.round + 1,
+        )
+    except Conflict as e:
+        if e.field == "matter":  # the constraint: the same link submitted twice at once
+            raise Conflict("您已对整改结果作出评价，不能重复评价", field="link") from None
+        raise

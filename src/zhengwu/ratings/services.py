@@ -187,9 +187,11 @@ def rate(
     follow_up: bool = False,
     source: str = RatingSource.RATER,
     at: datetime | None = None,
+    round: int | None = None,
 ) -> Rating:
     """One rating of a finished matter. The first is round 1; ``follow_up`` (补充评价/追评) makes
-    the next round, taken within RATING_FOLLOW_UP_DAYS of the first. A second rating of the same
+    the next round, taken within RATING_FOLLOW_UP_DAYS of the first; ``round`` names the round
+    outright (the rating of a 差评's fix, whose period the caller checks). A second rating of the same
     round is refused (409) — by the database's constraint, so concurrent submissions cannot both
     land. A 不满意/非常不满意 opens the rectification case."""
     m = matter if isinstance(matter, Matter) else matter_of(matter)
@@ -206,7 +208,9 @@ def rate(
     at = at or _now()
     earlier = Rating.objects.filter(matter_key=m.key, rater_key=rater_key).order_by("round")
     first = earlier.first()
-    if follow_up:
+    if round is not None:
+        round_ = round
+    elif follow_up:
         if first is None:
             raise Conflict("尚未评价，不能追评", field="matter")
         if at > first.rated_at + timedelta(days=_setting("RATING_FOLLOW_UP_DAYS", 15)):
