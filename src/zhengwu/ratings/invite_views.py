@@ -89,17 +89,11 @@ def _submit(request: HttpRequest, obj: Any, rate: Any, rater_key: str) -> HttpRe
     try:
         rating = rate(level=form.level(), text=form.cleaned_data["text"], scores=form.scores())
     except Conflict as exc:
-        if Rating.objects.filter(matter_key=services.matter_of(obj).key, rater_key=rater_key).exists():
-            return render(
-                request,
-                "ratings/invite/refused.html",
-                {"matter": _matter_context(obj), "message": ALREADY},
-                status=409,
-            )
+        rated = Rating.objects.filter(matter_key=services.matter_of(obj).key, rater_key=rater_key).exists()
         return render(
             request,
             "ratings/invite/refused.html",
-            {"matter": _matter_context(obj), "message": exc.message},
+            {"matter": _matter_context(obj), "message": ALREADY if rated else exc.message},
             status=409,
         )
     except DomainError as exc:
