@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "zhengwu.licences",
     "zhengwu.ratings",
     "zhengwu.hall",
+    "zhengwu.analytics",
     "zhengwu.notifications",
     "zhengwu.api",
     "zhengwu.web",

@@ -38,6 +38,7 @@ urlpatterns = [
     path("ratings/public/", include("zhengwu.ratings.public_figures_urls")),
     path("ratings/", include("zhengwu.ratings.urls")),
     path("pad/", include("zhengwu.ratings.pad_urls")),
+    path("stats/", include("zhengwu.analytics.urls")),
     path("r/", include("zhengwu.ratings.invite_urls")),
     path("", include("zhengwu.appeals.public_urls")),
     path("", include("zhengwu.catalog.urls")),

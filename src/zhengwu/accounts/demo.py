@@ -36,6 +36,7 @@ DEMO_USERS = [
     DemoUser("callback", "冯回访", "callback", "hotline"),
     DemoUser("admin", "陈管理", "admin", "admin_approval"),
     DemoUser("leader", "褚领导", "leader", "admin_approval"),
+    DemoUser("head", "卫科长", "dept_head", "market"),
 ]
 
 # (name, birth date, sequence, phone); area 410202 is a real division code, so numbers validate.

@@ -129,6 +129,7 @@ ROLES: tuple[Role, ...] = (
             "appeals.supervise_appeal",
             "appeals.view_all_appeals",
             "ratings.decide_ratingcontest",
+            "analytics.view_statistics",
             "triage.view_hotissue",
             "triage.create_proactive_task",
         ),
@@ -155,7 +156,7 @@ ROLES: tuple[Role, ...] = (
             *_all(
                 "org", "catalog", "calendar", "accounts", "appeals", "applications", "triage", "notifications"
             ),
-            *_all("hall", "licences", "ratings"),
+            *_all("hall", "licences", "ratings", "analytics"),
             "core.view_auditevent",
             "django_tasks_database.view_dbtaskresult",
             "auth.view_group",  # roles are defined in this file; the admin shows them read-only
@@ -166,8 +167,11 @@ ROLES: tuple[Role, ...] = (
     Role(
         "leader",
         "领导",
-        "查看全部诉求、办件、问题清零看板、热点问题和好差评统计（综合统计报表尚未开放）",
+        "查看全部诉求、办件、热点问题；统计分析（全市总览、按区划和部门下钻、排行榜、月度报告）、问题清零看板和好差评统计",
         (
+            "analytics.view_statistics",
+            "analytics.view_monthlyreport",
+            "analytics.add_monthlyreport",
             *VIEW_CATALOG,
             *VIEW_PEOPLE,
             "accounts.view_all_departments",
@@ -177,6 +181,18 @@ ROLES: tuple[Role, ...] = (
             "appeals.view_appeal",
             "appeals.view_all_appeals",
             "triage.view_hotissue",
+        ),
+    ),
+    Role(
+        "dept_head",
+        "部门负责人",
+        "查看本部门的统计分析（办件、诉求、好差评指标和下钻明细、本部门窗口和人员）、排行榜、月度报告",
+        (
+            *VIEW_CATALOG,
+            "analytics.view_statistics",
+            "analytics.view_monthlyreport",
+            "applications.view_application",
+            "appeals.view_appeal",
         ),
     ),
 )

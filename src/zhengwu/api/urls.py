@@ -28,4 +28,5 @@ urlpatterns = [
     path("", include("zhengwu.ratings.pad_api")),
     path("", include("zhengwu.ratings.invite_api")),
     path("", include("zhengwu.ratings.figures_api")),
+    path("", include("zhengwu.analytics.api")),
 ]

@@ -128,9 +128,37 @@ LINKS: tuple[Link, ...] = (
     Link("回访", "appeals:callback_queue", "已答复待回访的诉求", "appeals.callback_appeal"),
     Link(
         "问题清零",
-        "appeals:board",
+        "analytics:board",
         "各部门在办、超期诉求和纪委督办红名单",
-        BOARD_READERS,
+        (*BOARD_READERS, "analytics.view_statistics"),
+    ),
+    Link(
+        "统计分析",
+        "analytics:overview",
+        "办件、12345、好差评、大厅指标：按期间、区划、部门、窗口下钻到明细，导出 Excel",
+        "analytics.view_statistics",
+    ),
+    Link(
+        "窗口当日", "analytics:window_day", "本窗口今天的受理、办结、叫号和评价", "analytics.view_statistics"
+    ),
+    Link(
+        "排行榜",
+        "analytics:rankings",
+        "部门、窗口、县区按加权得分排名，与上期相比",
+        "analytics.view_statistics",
+    ),
+    Link(
+        "月度报告",
+        "analytics:reports",
+        "每月统计报告 PDF：生成、下载历次报告",
+        "analytics.view_monthlyreport",
+    ),
+    Link(
+        "统计公示",
+        "analytics:public",
+        "全市办件量、按时办结率、12345 满意率等公开数据",
+        public=True,
+        header=False,
     ),
     Link(
         "热点问题",

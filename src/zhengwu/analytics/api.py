@@ -1,0 +1,7 @@
+"""REST API of the statistics (/api/analytics/…)."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,3 @@
+"""大厅 (取号叫号) measures and indicators; registered on import by measures.py."""
+
+from __future__ import annotations
