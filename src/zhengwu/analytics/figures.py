@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
@@ -187,3 +188,60 @@ def labels(by: str, keys: Iterable[str]) -> dict[str, str]:
     from .labels import labels_for
 
     return labels_for(by, list(keys))
+
+
+@dataclass(frozen=True)
+class Compared:
+    """An indicator for a period, the period before (环比) and the same period a year before (同比)."""
+
+    indicator: Indicator
+    current: Decimal | None
+    previous: Decimal | None
+    last_year: Decimal | None
+
+    @property
+    def change(self) -> Decimal | None:
+        """Change against the previous period: percentage points for a rate, per cent otherwise."""
+        return _change(self.indicator, self.current, self.previous)
+
+    @property
+    def change_last_year(self) -> Decimal | None:
+        return _change(self.indicator, self.current, self.last_year)
+
+
+def _change(ind: Indicator, now: Decimal | None, then: Decimal | None) -> Decimal | None:
+    if now is None or then is None:
+        return None
+    if ind.kind == "rate":
+        return (now - then).quantize(Decimal("0.1"))
+    if then == 0:
+        return None
+    return ((now - then) / then * 100).quantize(Decimal("0.1"))
+
+
+def compare(
+    inds: Iterable[Indicator], period: Period, *, department_ids: Iterable[int] | None = None
+) -> list[Compared]:
+    """Each indicator now, the period before and a year before: three queries."""
+    inds = list(inds)
+    ms = measures_for(inds)
+    ids = None if department_ids is None else list(department_ids)
+    now, prev, ly = (
+        sums(ms, p.start, p.end, department_ids=ids) for p in (period, period.previous(), period.last_year())
+    )
+    return [Compared(i, i.value(now), i.value(prev), i.value(ly)) for i in inds]
+
+
+def table(
+    inds: Iterable[Indicator], period: Period, by: str, *, department_ids: Iterable[int] | None = None
+) -> list[tuple[str, str, dict[str, Decimal | None], dict[str, int]]]:
+    """Rows (key, label, indicator → value, measure → sum) of a breakdown, biggest first by the first
+    indicator's numerator; what a page shows, the Excel export writes and the API returns."""
+    inds = list(inds)
+    ms = measures_for(inds)
+    data = breakdown(ms, period.start, period.end, by, department_ids=department_ids)
+    names = labels(by, list(data))
+    first = inds[0].numerator if inds else ""
+    rows = [(k, names.get(k, k), values(inds, s), s) for k, s in data.items()]
+    rows.sort(key=lambda r: (-r[3].get(first, 0), r[1]))
+    return rows
