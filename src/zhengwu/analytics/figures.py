@@ -23,7 +23,7 @@ from zhengwu.org.models import Department, Level, Region
 
 from .indicators import INDICATORS, Indicator
 from .measures import DIMENSIONS
-from .models import DailyFigure
+from .models import DailyFigure, RollupState
 from .periods import Period
 
 BREAKDOWNS = {"department": "部门", "region": "县区", **DIMENSIONS}
@@ -226,10 +226,22 @@ def compare(
     inds = list(inds)
     ms = measures_for(inds)
     ids = None if department_ids is None else list(department_ids)
-    now, prev, ly = (
-        sums(ms, p.start, p.end, department_ids=ids) for p in (period, period.previous(), period.last_year())
-    )
-    return [Compared(i, i.value(now), i.value(prev), i.value(ly)) for i in inds]
+    first = data_start()
+    out: list[dict[str, Decimal | None]] = []
+    for p in (period, period.previous(), period.last_year()):
+        if first is None or p.start < first and p is not period:
+            # Before the data starts (wholly or in part) a comparison would count missing data as 0.
+            out.append(dict.fromkeys((i.key for i in inds), None))
+            continue
+        s = sums(ms, p.start, p.end, department_ids=ids)
+        out.append({i.key: i.value(s) for i in inds})
+    now, prev, ly = out
+    return [Compared(i, now[i.key], prev[i.key], ly[i.key]) for i in inds]
+
+
+def data_start() -> date | None:
+    """The first day with data (kept by the roll-up)."""
+    return RollupState.objects.filter(pk=1).values_list("first_day", flat=True).first()
 
 
 def table(
