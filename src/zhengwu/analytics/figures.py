@@ -229,7 +229,7 @@ def compare(
     first = data_start()
     out: list[dict[str, Decimal | None]] = []
     for p in (period, period.previous(), period.last_year()):
-        if first is None or p.start < first and p is not period:
+        if first is None or (p.start < first and p is not period):
             # Before the data starts (wholly or in part) a comparison would count missing data as 0.
             out.append(dict.fromkeys((i.key for i in inds), None))
             continue
