@@ -12,6 +12,7 @@ from django.db import transaction
 
 from zhengwu.accounts import demo as accounts_demo
 from zhengwu.accounts.roles import ROLE_BY_CODE
+from zhengwu.analytics.demo import load_demo_figures
 from zhengwu.appeals.demo import load_demo_category_departments, publish_demo_services
 from zhengwu.appeals.knowledge import load_demo_knowledge
 from zhengwu.applications.bundle_demo import load_demo_bundle_applications
@@ -53,6 +54,7 @@ class Command(BaseCommand):
         load_demo_queue()  # the hall's numbers over the past working days, and today's so far
         pad_links = load_demo_pads()  # a rating pad at each staffed window, and the services rated on them
         load_demo_invitations()  # 智能邀评 SMS of the last days' finished matters, last week's phone sample
+        load_demo_figures()  # the statistics roll-up of all of the above, so the dashboards show figures at once
         if options["quiet_logins"]:
             return
         self.stdout.write(
