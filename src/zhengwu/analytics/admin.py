@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from .forms import RankingWeightForm, RankingWeightFormSet
 from .models import DailyFigure, MonthlyReport, RankingScheme, RankingWeight, RollupState
 
 
@@ -36,8 +37,13 @@ class RollupStateAdmin(admin.ModelAdmin):
 
 
 class RankingWeightInline(admin.TabularInline):
+    """The weights, edited with their scheme: they must name existing indicators and sum to 100 %
+    (forms.RankingWeightFormSet), or nothing is saved."""
+
     model = RankingWeight
-    extra = 0
+    form = RankingWeightForm
+    formset = RankingWeightFormSet
+    extra = 1
 
 
 @admin.register(RankingScheme)
