@@ -271,6 +271,20 @@ def test_the_counts_drill_down_to_the_right_records(city):
     assert list(records(m, MAY.start, MAY.end).values_list("number", flat=True)) == ["TJ0002"]
     deferred = records(MEASURES["app_deferred"], MAY.start, MAY.end)
     assert list(deferred.values_list("number", flat=True)) == ["TJ0001"]
+    # What the drill-down list shows: the matter and its page, never the applicant's name.
+    (overdue,) = records(m, MAY.start, MAY.end)
+    assert m.source.describe is not None
+    assert m.source.describe(overdue) == (
+        "TJ0002",
+        "职业资格证书核发（已办结待出件）",
+        "/applications/TJ0002/",
+    )
+    exempt = MEASURES["mat_exempt_licence"]
+    (row,) = records(exempt, MAY.start, MAY.end)
+    assert exempt.source.describe is not None
+    number, title, url = exempt.source.describe(row)
+    assert (number, url) == ("TJ0001", "/applications/TJ0001/")
+    assert title.endswith("（免提交）：食品经营许可")
 
 
 # ---------------------------------------------------------------------------------------------

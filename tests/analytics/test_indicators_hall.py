@@ -166,5 +166,12 @@ def test_each_count_is_the_number_of_its_records(hall_day, measure):
     assert records(m, PERIOD.start, PERIOD.end, department_ids=[market.pk]).count() == mine
     none = figures.sums([measure], PERIOD.start, PERIOD.end, department_ids=[0]).get(measure, 0)
     assert records(m, PERIOD.start, PERIOD.end, department_ids=[0]).count() == none
+    if measure == "hall_tickets":
+        shown = sorted(m.source.describe(t)[:2] for t in records(m, PERIOD.start, PERIOD.end))  # type: ignore[misc]
+        assert shown[0] == (
+            "2026-06-09 A001",
+            f"{m.source.queryset().get(number='A001').item.name}（现场取号，已完成）",
+        )
+        assert shown[-1] == ("2026-06-09 W001", "综合受理（在线取号，已完成）")
     kiosk = figures.sums([measure], PERIOD.start, PERIOD.end, dim="channel", key="kiosk").get(measure, 0)
     assert records(m, PERIOD.start, PERIOD.end, dim="channel", key="kiosk").count() == kiosk

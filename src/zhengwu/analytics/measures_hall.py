@@ -21,13 +21,20 @@ from zhengwu.hall.models import QueueTicket
 from . import indicators as ind
 from .measures import Measure, Source, register
 
+
+def _describe_ticket(t: QueueTicket) -> tuple[str, str, str]:
+    what = t.item.name if t.item is not None else t.get_window_kind_display()
+    return f"{t.day:%Y-%m-%d} {t.number}", f"{what}（{t.get_source_display()}，{t.get_state_display()}）", ""
+
+
 TICKETS = Source(
     key="queue_ticket",
     label="排队号",
-    queryset=lambda: QueueTicket.objects.all(),
+    queryset=lambda: QueueTicket.objects.select_related("item"),
     department="item__department_id",
     dims={"window": "window_id", "item": "item_id", "channel": "source"},
     changed=("updated_at",),
+    describe=_describe_ticket,
 )
 
 
