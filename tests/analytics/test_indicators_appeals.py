@@ -87,6 +87,7 @@ def scene(desk: Desk):
         a5 = desk.register(appeal_type="suggestion", contact_phone="13800000005")
         _triage_dispatch(desk, a5, desk.lead_dept)
         services.sign(assignment=desk.lead(a5), by=desk.lead_handler)
+    with time_machine.travel(T0 + dt.timedelta(hours=2), tick=False):  # the day's run, later on
         rollup.rebuild()
 
     with time_machine.travel(T1, tick=False):

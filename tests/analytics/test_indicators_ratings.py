@@ -101,6 +101,7 @@ def hallway(make_user):
         services.close(case=case, by=h.market_clerk, feedback="已整改并告知")
         services.verify(case=r9.rectification, by=h.social_clerk, reached=True, facts="属实")
         contest = services.contest(rating=r6, by=h.market_clerk, reason="恶意评价", evidence="监控录像")
+    with time_machine.travel(R1 + dt.timedelta(hours=2), tick=False):  # the day's run, later on
         rollup.rebuild()
     assert _values()["rating_count"] == 9  # before the 申诉 is decided r6 counts
     with time_machine.travel(R2, tick=False):
@@ -216,6 +217,7 @@ def test_active_rating_rate_is_the_phone_pages(desk: Desk):
             sent_at=R1,
             rating=invited,
         )
+    with time_machine.travel(R1 + dt.timedelta(hours=2), tick=False):
         rollup.rebuild()
     assert _values()["rating_active_rate"] == Decimal("0.0")  # 0 ÷ 3 before c1 is rated
     with time_machine.travel(R3, tick=False):
