@@ -142,7 +142,7 @@ def test_the_board_page_reads_the_roll_up_and_drills_down_to_the_same_numbers(de
     Appeal.objects.filter(pk=red.pk).update(red_listed=True)
     assert BoardSnapshot.objects.get().as_of is not None
     client.force_login(desk.supervisor)
-    html = client.get(reverse("appeals:board")).content.decode()
+    html = client.get(reverse("analytics:board")).content.decode()
     row = re.search(rf'<tr data-department="{desk.lead_dept.pk}">(.*?)</tr>', html, re.S).group(1)
     assert [int(n) for n in re.findall(r">(\d+)<", row)] == [3, 1, 1]  # open, overdue, red
     assert late.number in html and red.number in html
@@ -187,10 +187,10 @@ def test_the_board_page_takes_the_same_queries_with_more_appeals_and_more_change
     board.refresh()
     client.force_login(desk.supervisor)
     with CaptureQueriesContext(connection) as few:
-        assert client.get(reverse("appeals:board")).status_code == 200
+        assert client.get(reverse("analytics:board")).status_code == 200
     populate(4)  # more appeals, all changed since the refresh
     with CaptureQueriesContext(connection) as many:
-        assert client.get(reverse("appeals:board")).status_code == 200
+        assert client.get(reverse("analytics:board")).status_code == 200
     assert len(many.captured_queries) <= len(few.captured_queries)
 
 

@@ -54,7 +54,7 @@ def page(client, user, url: str, **kwargs):
         ("appeals:dispatch_queue", "dispatcher", "operator"),
         ("appeals:inbox", "lead_handler", "dispatcher"),
         ("appeals:callback_queue", "callback", "lead_handler"),
-        ("appeals:board", "supervisor", "dispatcher"),
+        ("analytics:board", "supervisor", "dispatcher"),
         ("appeals:list", "lead_handler", None),
     ],
 )
@@ -566,7 +566,7 @@ def test_the_board_counts_per_department_and_drills_down(desk, client):
     Appeal.objects.filter(pk=late.pk).update(due_at=timezone.now() - timedelta(days=9))
     Appeal.objects.filter(pk=red.pk).update(red_listed=True)
     client.force_login(desk.supervisor)
-    html = client.get(reverse("appeals:board")).content.decode()
+    html = client.get(reverse("analytics:board")).content.decode()
     row = re.search(rf'<tr data-department="{desk.lead_dept.pk}">(.*?)</tr>', html, re.S).group(1)
     numbers = [int(n) for n in re.findall(r">(\d+)<", row)]
     assert numbers == [3, 1, 1]  # open, overdue, red
@@ -639,7 +639,7 @@ PAGES = [
     ("dispatcher", "appeals:dispatch_queue", "?tab=returned"),
     ("dispatcher", "appeals:dispatch_queue", "?tab=reply_review"),
     ("dispatcher", "appeals:list", "?open=1"),
-    ("supervisor", "appeals:board", ""),
+    ("supervisor", "analytics:board", ""),
     ("callback", "appeals:callback_queue", ""),
 ]
 

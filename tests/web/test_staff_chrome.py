@@ -27,8 +27,8 @@ def test_a_superuser_gets_the_admin_link(client, make_user):
 def test_the_leader_reads_the_board_without_actions(client, make_user):
     client.force_login(make_user("leader"))
     home = client.get(reverse("home")).content.decode()
-    assert f'href="{reverse("appeals:board")}"' in home  # the role card promises statistics
-    response = client.get(reverse("appeals:board"))
+    assert f'href="{reverse("analytics:board")}"' in home  # the role card promises statistics
+    response = client.get(reverse("analytics:board"))
     assert response.status_code == 200
     page = response.content.decode()
     main = page[page.index("<main") :]
@@ -39,12 +39,12 @@ def test_the_leader_reads_the_board_without_actions(client, make_user):
 
 def test_the_supervisor_is_told_where_to_act(client, make_user):
     client.force_login(make_user("supervisor"))
-    page = client.get(reverse("appeals:board")).content.decode()
+    page = client.get(reverse("analytics:board")).content.decode()
     assert "在诉求详情页可以发出督办单" in page
 
 
 @pytest.mark.parametrize("role", ["handler", "clerk", "operator", "callback"])
 def test_roles_without_oversight_do_not_get_the_board(client, make_user, role):
     client.force_login(make_user(role))
-    assert client.get(reverse("appeals:board")).status_code == 403
-    assert f'href="{reverse("appeals:board")}"' not in client.get(reverse("home")).content.decode()
+    assert client.get(reverse("analytics:board")).status_code == 403
+    assert f'href="{reverse("analytics:board")}"' not in client.get(reverse("home")).content.decode()

@@ -1,5 +1,9 @@
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from . import board_views
+
+urlpatterns: list[URLPattern] = [
+    path("board/", board_views.board, name="board"),
+]

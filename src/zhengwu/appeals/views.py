@@ -442,22 +442,25 @@ def may_read_board(user: Any) -> bool:
     return any(user.has_perm(p) for p in BOARD_READERS)
 
 
-@login_required
-def board(request: HttpRequest) -> HttpResponse:
-    user = _user(request)
-    if not may_read_board(user):
-        raise PermissionDenied
+def board_context(user: User) -> dict[str, Any]:
+    """What the 问题清零 board shows (its page is the statistics part's, analytics:board): the
+    totals and departments from the board's roll-up (worklists.board_figures), the red list and
+    the long-overdue appeals as rows this user may read."""
     lights = Lights()
     now = lights.now
     totals, departments = worklists.board_figures(now)
-    context = {
+    return {
         "totals": totals,
         "departments": departments,
         "red_list": _appeal_rows(worklists.red_list(), user, lights),
         "long_overdue": _appeal_rows(worklists.long_overdue(now), user, lights),
         "long_overdue_days": 5,
     }
-    return render(request, "appeals/board.html", context)
+
+
+def board(request: HttpRequest) -> HttpResponse:
+    """The board has moved to the statistics (/stats/board/); old links and bookmarks follow."""
+    return redirect("analytics:board", permanent=True)
 
 
 # ---------------------------------------------------------------------------------------------
