@@ -398,3 +398,32 @@ def test_bundle_savings_by_hand_and_as_the_bundle_pages_count_them(bundles):
     assert figures.sums(
         ["app_completed"], MAY.start, MAY.end, dim="bundle", key=str(bundles["bundle"].pk)
     ) == {"app_completed": 3}
+
+
+def _figures() -> set[tuple[Any, ...]]:
+    from zhengwu.analytics.models import DailyFigure
+
+    return set(DailyFigure.objects.values_list("day", "measure", "department_id", "dim", "key", "value"))
+
+
+def test_the_incremental_roll_up_follows_changes_as_a_rebuild_would(city, time_machine):
+    from django.utils import timezone
+
+    # Two hours on, so that only what changes now is new to the incremental run.
+    time_machine.move_to(at(6, 10, 12), tick=True)
+    a4 = Application.objects.get(number="TJ0004")
+    now = timezone.now()
+    SupplementRequest.objects.create(application=a4, round=2, items=[], repeated=True, issued_at=now)
+    a4.completed_at, a4.state = now, "completed"
+    a4.save()
+    before = _figures()
+    rollup.update()
+    incremental = _figures()
+    assert incremental != before
+    rollup.rebuild()
+    assert _figures() == incremental
+    today = timezone.localdate()
+    s = figures.sums(["sup_repeated", "app_completed", "app_overdue"], today, today + dt.timedelta(days=1))
+    assert s == {"sup_repeated": 1, "app_completed": 1}  # A4 had no due time
+    may = figures.sums(["app_supplemented", "app_accepted"], MAY.start, MAY.end)
+    assert may == {"app_supplemented": 2, "app_accepted": 4}  # A4 still counted once
