@@ -8,7 +8,9 @@
   var geoLoaded = {};
 
   function chartOf(el) {
-    return window.echarts.getInstanceByDom(el) || window.echarts.init(el);
+    /* the hall's large screen is dark: ECharts' own dark theme, on the page's background */
+    var dark = document.body.classList.contains("stats-screen-body");
+    return window.echarts.getInstanceByDom(el) || window.echarts.init(el, dark ? "dark" : null);
   }
 
   function go(params) {
@@ -27,6 +29,7 @@
       series: data.series.map(function (s) {
         return { name: s.name, type: "line", data: s.data, smooth: true, connectNulls: false, symbolSize: 5 };
       }),
+      backgroundColor: "transparent",
       animation: false
     }, true);
   }
@@ -43,6 +46,7 @@
       series: [{ name: name, type: "bar", barMaxWidth: 18, itemStyle: { color: "#b4232a" },
                  label: { show: true, position: "right" },
                  data: list.map(function (r) { return { value: r.value, url: r.url }; }) }],
+      backgroundColor: "transparent",
       animation: false
     }, true);
     chart.off("click");
@@ -62,6 +66,7 @@
                    label: { show: true, formatter: function (p) {
                      return p.name + "\n" + (p.value === undefined || isNaN(p.value) ? "—" : p.value); } },
                    data: rows.map(function (r) { return { name: r.name, value: r.value, url: r.url }; }) }],
+        backgroundColor: "transparent",
         animation: false
       }, true);
       chart.off("click");
