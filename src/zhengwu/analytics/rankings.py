@@ -237,27 +237,37 @@ def _ranks(scores: dict[str, Decimal | None]) -> dict[str, int]:
     return ranks
 
 
+def records_base() -> str:
+    try:
+        return reverse("analytics:records")
+    except NoReverseMatch:  # the records page is mounted with the dashboards
+        return "/stats/records/"
+
+
 def records_url(
-    measure: str, period: Period, *, department: str = "", region: str = "", dim: str = "", key: str = ""
+    measure: str,
+    period: Period,
+    *,
+    department: str = "",
+    region: str = "",
+    dim: str = "",
+    key: str = "",
+    base: str | None = None,
 ) -> str:
     """The drill-down to the records behind a figure, built the same way for every figure."""
     params = {"measure": measure, "period": period.value}
     for name, value in (("department", department), ("region", region), ("dim", dim), ("key", key)):
         if value:
             params[name] = value
-    try:
-        base = reverse("analytics:records")
-    except NoReverseMatch:  # the records page is mounted with the dashboards
-        base = "/stats/records/"
-    return f"{base}?{urlencode(params)}"
+    return f"{base or records_base()}?{urlencode(params)}"
 
 
-def _link(subject: str, key: str, measure: str, period: Period) -> str:
+def _link(subject: str, key: str, measure: str, period: Period, base: str) -> str:
     if subject == "department":
-        return records_url(measure, period, department=key)
+        return records_url(measure, period, department=key, base=base)
     if subject == "region":
-        return records_url(measure, period, region=key)
-    return records_url(measure, period, dim="window", key=key)
+        return records_url(measure, period, region=key, base=base)
+    return records_url(measure, period, dim="window", key=key, base=base)
 
 
 def rank(
@@ -284,13 +294,14 @@ def rank(
     ranks = _ranks({k: s for k, s, _, _ in current})
     names = figures.labels(BREAKDOWN[subject], [k for k, *_ in current])
     allowed = None if drill_down is None else set(drill_down)
+    base = records_base()
     for k, s, cells, _ in current:
         row_cells = []
         for p, (v, points) in zip(parts, cells, strict=True):
             url = (
                 ""
                 if allowed is not None and k not in allowed
-                else _link(subject, k, p.indicator.numerator, period)
+                else _link(subject, k, p.indicator.numerator, period, base)
             )
             row_cells.append(Cell(v, points, format_value(p.indicator, v), p.indicator.name, url))
         ranking.rows.append(Row(k, names.get(k, k), s, row_cells, ranks.get(k), previous_ranks.get(k)))
