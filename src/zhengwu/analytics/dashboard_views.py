@@ -334,11 +334,14 @@ def region_choices() -> list[tuple[int, str]]:
     city = geo.city()
     if city is None:
         return []
+    counties = geo.counties(city)
+    towns: dict[int, list[Region]] = {}
+    for town in Region.objects.filter(parent__in=counties, level=Level.TOWN).order_by("code", "pk"):
+        towns.setdefault(town.parent_id or 0, []).append(town)
     out = [(city.pk, city.name)]
-    for county in geo.counties(city):
+    for county in counties:
         out.append((county.pk, f"　{county.name}"))
-        for town in Region.objects.filter(parent=county, level=Level.TOWN).order_by("code", "pk"):
-            out.append((town.pk, f"　　{town.name}"))
+        out += [(town.pk, f"　　{town.name}") for town in towns.get(county.pk, [])]
     return out
 
 
@@ -423,7 +426,8 @@ def overview(request: HttpRequest) -> HttpResponseBase:
     period = _period(request)
     by = _by(request, scope)
     ids = _ids(scope)
-    families = [f for f in FAMILIES if f in figures.present_families(ids)]
+    present_now = figures.present_families(ids)
+    families = [f for f in FAMILIES if f in present_now]
     present = [i for i in INDICATORS.values() if i.family in families]
     ind = _chosen_indicator(request, present)
     base = {
@@ -587,14 +591,12 @@ def _department_ids_for(dim: str, key: str, scope: Scope) -> set[int]:
     return ids
 
 
-def _own_page(obj: Any, user: Any) -> tuple[str, str, str]:
-    """(number, title, url) of a record; the url only where this user may open the page."""
+def _own_page(
+    obj: Any, user: Any, describe: Callable[[Any], tuple[str, str, str]] | None
+) -> tuple[str, str, str]:
+    """(number, title, url) of a record, as its source describes it; the url only where this
+    user may open the page."""
     opts = obj._meta
-    describe = None
-    for m in measures.MEASURES.values():
-        if m.source.queryset().model is type(obj):
-            describe = m.source.describe
-            break
     if describe is not None:
         number, title, url = describe(obj)
     else:
@@ -626,7 +628,7 @@ def _record_rows(m: Measure, objs: list[Any], user: Any) -> list[dict[str, Any]]
     rows = []
     for o in objs:
         at, dept, *rest = facts.get(o.pk, (None, None))
-        number, title, url = _own_page(o, user)
+        number, title, url = _own_page(o, user, m.source.describe)
         value = None
         if m.value is not None:
             raw = m.value(dict(zip(paths, (at, dept, *rest), strict=False)))
