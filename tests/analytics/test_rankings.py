@@ -135,6 +135,11 @@ def test_a_department_head_sees_every_score_but_drills_into_their_own_only(city,
     assert "href=" in rows[str(city["b"].pk)]
     assert "href=" not in rows[str(city["a"].pk)]
     assert "72.60" in rows[str(city["b"].pk)]
+    # The records page answers 403 for another department's link typed in by hand.
+    other = rankings.records_url("app_accepted", MAY, department=str(city["a"].pk))
+    assert client.get(other).status_code == 403
+    own = rankings.records_url("app_accepted", MAY, department=str(city["b"].pk))
+    assert client.get(own).status_code == 200
 
 
 def test_who_may_not_and_bad_input(city, client, make_user):
