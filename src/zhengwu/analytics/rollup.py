@@ -5,7 +5,7 @@ department × dimension key, the sum of the measure over that day's events, kept
 - ``roll(start, end)`` recomputes the days [start, end) from the sources and replaces their rows:
   idempotent, and the same function serves the full rebuild and the incremental run, so a rebuild
   gives identical rows.
-- ``rebuild()`` rolls every month from the first day with data to today.
+- ``rebuild()`` rolls every year from the first day with data to today.
 - ``update()`` (every minute from schedule.py) rolls the days that may have changed since the last
   run: today, and every day a record changed since then counts on — its timestamps now and the
   days of its history (a reopened appeal's earlier 办结 day). Records are read with a safety
@@ -18,15 +18,15 @@ roll-up at the next rebuild (nightly).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import BooleanField, ExpressionWrapper, Min
+from django.db.models import BooleanField, ExpressionWrapper, F, Min
 from django.utils import timezone
 
-from .measures import MEASURES, SOURCES, Measure
+from .measures import MEASURES, SOURCES, Measure, Source
 from .models import DailyFigure, RollupState
 from .periods import _add_months, _midnight
 
@@ -37,57 +37,152 @@ Key = tuple[date, str, int, str, str]
 def extract(measures: Iterable[Measure], start: date, end: date) -> dict[Key, int]:
     """Sum ``measures`` per (day, measure, department, dim, key) over the days [start, end)."""
     acc: dict[Key, int] = defaultdict(int)
+    for part in _extract_parts(measures, start, end):
+        for k, v in part.items():
+            acc[k] += v
+    return acc
+
+
+def _extract_parts(measures: Iterable[Measure], start: date, end: date) -> Iterator[dict[Key, int]]:
+    """The sums, one read of a source at a time (measures of one source placed by one timestamp):
+    a part's keys are its measures' only, so the parts can be written one after another.
+
+    On PostgreSQL a count (a measure without a Python ``value``) is summed by the database, one
+    GROUP BY GROUPING SETS per read (the total and each dimension), so that a year of millions of
+    records is not carried row by row into Python; a sum of computed values is added up here.
+    Either way the result is the same: the records the measure counts, on the city's day of their
+    timestamp, a key only where a record has it (not NULL, not empty)."""
     groups: dict[tuple[str, str], list[Measure]] = defaultdict(list)
     for m in measures:
         groups[(m.source.key, m.at)].append(m)
-    lo, hi = _midnight(start), _midnight(end)
-    tz = timezone.get_current_timezone()
+    in_database = connection.vendor == "postgresql"
     for (source_key, at), group in groups.items():
         source = SOURCES[source_key]
-        paths: list[str] = [at]
+        by_python = [m for m in group if m.value is not None or not in_database]
+        if by_python:
+            yield _extract_rows(source, at, by_python, start, end)
+        by_department: dict[str, list[Measure]] = defaultdict(list)
         for m in group:
-            for p in (m.department_path, *m.dim_paths.values(), *m.value_fields):
-                if p not in paths:
-                    paths.append(p)
-        flags = {
-            f"_m{i}": ExpressionWrapper(m.where, output_field=BooleanField())
-            for i, m in enumerate(group)
-            if m.where
-        }
-        qs = source.queryset().filter(**{f"{at}__gte": lo, f"{at}__lt": hi})
-        if flags:
-            qs = qs.annotate(**flags)
-        names = [*paths, *flags]
-        index = {name: i for i, name in enumerate(names)}
-        plan = [
-            (
-                m,
-                index.get(f"_m{i}"),
-                index[m.department_path],
-                [(d, index[p]) for d, p in m.dim_paths.items()],
-            )
-            for i, m in enumerate(group)
-        ]
-        for row in qs.values_list(*names).iterator(chunk_size=20000):
-            day = row[0].astimezone(tz).date()
-            fields: dict[str, Any] | None = None
-            for m, flag, dept_i, dims in plan:
-                if flag is not None and not row[flag]:
+            if m not in by_python:
+                by_department[m.department_path].append(m)
+        for ms in by_department.values():
+            yield _extract_grouped(source, at, ms, start, end)
+
+
+def _flags(group: list[Measure]) -> dict[str, Any]:
+    return {
+        f"_m{i}": ExpressionWrapper(m.where, output_field=BooleanField())
+        for i, m in enumerate(group)
+        if m.where
+    }
+
+
+def _extract_rows(source: Source, at: str, group: list[Measure], start: date, end: date) -> dict[Key, int]:
+    """Row by row: each record of the range read once for all of ``group``."""
+    acc: dict[Key, int] = defaultdict(int)
+    lo, hi = _midnight(start), _midnight(end)
+    tz = timezone.get_current_timezone()
+    paths: list[str] = [at]
+    for m in group:
+        for p in (m.department_path, *m.dim_paths.values(), *m.value_fields):
+            if p not in paths:
+                paths.append(p)
+    flags = _flags(group)
+    qs = source.queryset().filter(**{f"{at}__gte": lo, f"{at}__lt": hi})
+    if flags:
+        qs = qs.annotate(**flags)
+    names = [*paths, *flags]
+    index = {name: i for i, name in enumerate(names)}
+    plan = [
+        (
+            m,
+            index.get(f"_m{i}"),
+            index[m.department_path],
+            [(d, index[p]) for d, p in m.dim_paths.items()],
+        )
+        for i, m in enumerate(group)
+    ]
+    for row in qs.order_by().values_list(*names).iterator(chunk_size=20000):
+        day = row[0].astimezone(tz).date()
+        fields: dict[str, Any] | None = None
+        for m, flag, dept_i, dims in plan:
+            if flag is not None and not row[flag]:
+                continue
+            v = 1
+            if m.value is not None:
+                if fields is None:
+                    fields = dict(zip(names, row, strict=True))
+                computed = m.value(fields)
+                if computed is None:
                     continue
-                v = 1
-                if m.value is not None:
-                    if fields is None:
-                        fields = dict(zip(names, row, strict=True))
-                    computed = m.value(fields)
-                    if computed is None:
-                        continue
-                    v = computed
-                dept = row[dept_i] or 0
-                acc[(day, m.key, dept, "", "")] += v
-                for dim, i in dims:
-                    k = row[i]
-                    if k is None or k == "":
-                        continue
+                v = computed
+            dept = row[dept_i] or 0
+            acc[(day, m.key, dept, "", "")] += v
+            for dim, i in dims:
+                k = row[i]
+                if k is None or k == "":
+                    continue
+                acc[(day, m.key, dept, dim, str(k))] += v
+    return acc
+
+
+def _extract_grouped(source: Source, at: str, group: list[Measure], start: date, end: date) -> dict[Key, int]:
+    """Counts of ``group`` (one department path) summed by PostgreSQL: the source's query for the
+    range, wrapped in one GROUP BY GROUPING SETS over the city's day, the department and each
+    dimension's key, with one COUNT(*) FILTER (WHERE …) per measure."""
+    acc: dict[Key, int] = defaultdict(int)
+    lo, hi = _midnight(start), _midnight(end)
+    department = group[0].department_path
+    dim_paths: list[str] = []
+    for m in group:
+        for p in m.dim_paths.values():
+            if p not in dim_paths:
+                dim_paths.append(p)
+    flags = _flags(group)
+    # Every column under a name of its own, so the wrapping query reads them by name whatever
+    # order Django puts them in.
+    paths = {f"rollup_c{i}": p for i, p in enumerate([at, department, *dim_paths])}
+    qs = (
+        source.queryset()
+        .filter(**{f"{at}__gte": lo, f"{at}__lt": hi})
+        .annotate(**{name: F(p) for name, p in paths.items()}, **flags)
+    )
+    inner, params = qs.order_by().values_list(*paths, *flags).query.sql_with_params()
+    col = {p: f'"{name}"' for name, p in reversed(paths.items())} | {f: f'"{f}"' for f in flags}
+    dims = [col[p] for p in dim_paths]
+    counts = [
+        f"COUNT(*) FILTER (WHERE {col[f'_m{i}']})" if f"_m{i}" in flags else "COUNT(*)"
+        for i in range(len(group))
+    ]
+    sets = ", ".join(["(day, dept)", *(f"(day, dept, {d})" for d in dims)])
+    grouping = f"GROUPING({', '.join(dims)})" if dims else "0"
+    carried = ", ".join(["", *dims, *(col[f] for f in flags)])
+    # Only identifiers made here go into the text; every value is a parameter.
+    sql = (
+        f"SELECT day, dept, {grouping}, {', '.join([*dims, *counts])} FROM ("  # noqa: S608
+        f"SELECT ({col[at]} AT TIME ZONE %s)::date AS day, COALESCE({col[department]}, 0) AS dept{carried} "
+        f"FROM ({inner}) AS s) AS t GROUP BY GROUPING SETS ({sets})"
+    )
+    # Which dimensions of each measure a grouping set (by the column it keeps) feeds.
+    feeds = [[[d for d, p in m.dim_paths.items() if p == path] for path in dim_paths] for m in group]
+    n = len(dims)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [timezone.get_current_timezone_name(), *params])
+        for row in cursor.fetchall():
+            day, dept, bits = row[0], row[1], row[2]
+            keys, values = row[3 : 3 + n], row[3 + n :]
+            # GROUPING(...) has a bit per dimension, the first the highest, set where grouped away.
+            kept = next((i for i in range(n) if not bits & (1 << (n - 1 - i))), None)
+            for m, v, fed in zip(group, values, feeds, strict=True):
+                if not v:
+                    continue
+                if kept is None:
+                    acc[(day, m.key, dept, "", "")] += v
+                    continue
+                k = keys[kept]
+                if k is None or k == "":
+                    continue
+                for dim in fed[kept]:
                     acc[(day, m.key, dept, dim, str(k))] += v
     return acc
 
@@ -116,11 +211,13 @@ def roll(start: date, end: date) -> int:
     """Recompute the days [start, end) and replace their roll-up rows; returns the rows written."""
     if start >= end:
         return 0
-    acc = extract(MEASURES.values(), start, end)
+    rows = 0
     with transaction.atomic():
         DailyFigure.objects.filter(day__gte=start, day__lt=end).delete()
-        _write(acc)
-    return len(acc)
+        for part in _extract_parts(MEASURES.values(), start, end):
+            _write(part)
+            rows += len(part)
+    return rows
 
 
 def _state() -> RollupState:
@@ -143,7 +240,7 @@ def first_day() -> date | None:
 
 
 def rebuild(now: datetime | None = None) -> str:
-    """Recompute everything, a month at a time, and drop rows outside the data."""
+    """Recompute everything, a year at a time, and drop rows outside the data."""
     now = now or timezone.now()
     today = timezone.localtime(now).date()
     start = first_day()
@@ -153,9 +250,11 @@ def rebuild(now: datetime | None = None) -> str:
     else:
         DailyFigure.objects.filter(day__lt=start).delete()
         DailyFigure.objects.filter(day__gt=today).delete()
+        # A year at a time: each read of a source covers a year (a source's timestamp is seldom
+        # indexed, so a read is a scan of the table), and a year's rows are written at once.
         cursor = start.replace(day=1)
         while cursor <= today:
-            nxt = _add_months(cursor, 1)
+            nxt = _add_months(cursor, 12)
             rows += roll(max(cursor, start), min(nxt, today + timedelta(days=1)))
             cursor = nxt
     state = _state()
