@@ -130,7 +130,7 @@ LINKS: tuple[Link, ...] = (
         "问题清零",
         "analytics:board",
         "各部门在办、超期诉求和纪委督办红名单",
-        (*BOARD_READERS, "analytics.view_statistics"),
+        BOARD_READERS,
     ),
     Link(
         "统计分析",
