@@ -10,6 +10,7 @@ from zhengwu.appeals.models import AppealType, Category
 from zhengwu.appeals.models import Channel as AppealChannel
 from zhengwu.applications.models import Channel as ApplicationChannel
 from zhengwu.catalog.models import Bundle, ServiceItem
+from zhengwu.hall.models import TicketSource
 from zhengwu.org.models import Department, Region, Window
 from zhengwu.ratings.models import RatingChannel
 
@@ -48,7 +49,9 @@ def labels_for(by: str, keys: list[str]) -> dict[str, str]:
     elif by == "category":
         rows = Category.objects.filter(pk__in=_ids(keys)).values_list("pk", "name")
     elif by == "channel":
+        # Keys shared by several parts (web, mobile, window, kiosk) read as the applications' names.
         names = {
+            **dict(TicketSource.choices),
             **dict(RatingChannel.choices),
             **dict(AppealChannel.choices),
             **dict(ApplicationChannel.choices),
