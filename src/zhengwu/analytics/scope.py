@@ -30,7 +30,7 @@ def _id(value: str | None, field: str, label: str) -> int | None:
     text = (value or "").strip()
     if not text:
         return None
-    if not text.isdigit() or len(text) > 12:
+    if not (text.isascii() and text.isdigit()) or len(text) > 12:
         raise InvalidInput(f"{label}参数应为数字编号，收到“{text[:20]}”", field=field)
     return int(text)
 
