@@ -72,12 +72,13 @@
       chart.off("click");
       chart.on("click", go);
     }
-    if (geoLoaded[mapName]) { draw(); return; }
-    fetch(geoUrl, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (geo) {
-      window.echarts.registerMap(mapName, geo);
-      geoLoaded[mapName] = true;
-      draw();
-    });
+    /* the GeoJSON is fetched and registered once per page, however often the chart is drawn */
+    if (!geoLoaded[mapName]) {
+      geoLoaded[mapName] = fetch(geoUrl, { credentials: "same-origin" })
+        .then(function (r) { return r.json(); })
+        .then(function (geo) { window.echarts.registerMap(mapName, geo); });
+    }
+    geoLoaded[mapName].then(function () { if (el.isConnected) { draw(); } });
   }
 
   function drawAll() {
@@ -102,7 +103,8 @@
 
   function ready() {
     drawAll();
-    if (window.htmx) { window.htmx.onLoad(function () { drawAll(); }); }
+    /* htmx also reports the first load of the body: only a swapped-in screen is drawn again */
+    if (window.htmx) { window.htmx.onLoad(function (elt) { if (elt !== document.body) { drawAll(); } }); }
     window.addEventListener("resize", resize);
   }
 
