@@ -27,7 +27,7 @@
       xAxis: { type: "category", data: data.labels },
       yAxis: { type: "value" },
       series: data.series.map(function (s) {
-        return { name: s.name, type: "line", data: s.data, smooth: true, connectNulls: false, symbolSize: 5 };
+        return { name: s.name, type: "line", data: s.data, smooth: false, connectNulls: false, symbolSize: 5 };
       }),
       backgroundColor: "transparent",
       animation: false
