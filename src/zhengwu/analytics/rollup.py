@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import BooleanField, ExpressionWrapper, F, Min
+from django.db.models import BooleanField, ExpressionWrapper, F, Min, Q
 from django.utils import timezone
 
 from .measures import MEASURES, SOURCES, Measure, Source
@@ -37,13 +37,25 @@ Key = tuple[date, str, int, str, str]
 def extract(measures: Iterable[Measure], start: date, end: date) -> dict[Key, int]:
     """Sum ``measures`` per (day, measure, department, dim, key) over the days [start, end)."""
     acc: dict[Key, int] = defaultdict(int)
-    for part in _extract_parts(measures, start, end):
+    for part in _extract_parts(measures, [(start, end)]):
         for k, v in part.items():
             acc[k] += v
     return acc
 
 
-def _extract_parts(measures: Iterable[Measure], start: date, end: date) -> Iterator[dict[Key, int]]:
+Ranges = list[tuple[date, date]]
+
+
+def _within(at: str, ranges: Ranges) -> Q:
+    """The records whose ``at`` falls on one of the day ranges [start, end): one read of a source
+    for all the days an incremental run rolls, however scattered."""
+    cond = Q()
+    for start, end in ranges:
+        cond |= Q(**{f"{at}__gte": _midnight(start), f"{at}__lt": _midnight(end)})
+    return cond
+
+
+def _extract_parts(measures: Iterable[Measure], ranges: Ranges) -> Iterator[dict[Key, int]]:
     """The sums, one read of a source at a time (measures of one source placed by one timestamp):
     a part's keys are its measures' only, so the parts can be written one after another.
 
@@ -60,13 +72,13 @@ def _extract_parts(measures: Iterable[Measure], start: date, end: date) -> Itera
         source = SOURCES[source_key]
         by_python = [m for m in group if m.value is not None or not in_database]
         if by_python:
-            yield _extract_rows(source, at, by_python, start, end)
+            yield _extract_rows(source, at, by_python, ranges)
         by_department: dict[str, list[Measure]] = defaultdict(list)
         for m in group:
             if m not in by_python:
                 by_department[m.department_path].append(m)
         for ms in by_department.values():
-            yield _extract_grouped(source, at, ms, start, end)
+            yield _extract_grouped(source, at, ms, ranges)
 
 
 def _flags(group: list[Measure]) -> dict[str, Any]:
@@ -77,10 +89,9 @@ def _flags(group: list[Measure]) -> dict[str, Any]:
     }
 
 
-def _extract_rows(source: Source, at: str, group: list[Measure], start: date, end: date) -> dict[Key, int]:
+def _extract_rows(source: Source, at: str, group: list[Measure], ranges: Ranges) -> dict[Key, int]:
     """Row by row: each record of the range read once for all of ``group``."""
     acc: dict[Key, int] = defaultdict(int)
-    lo, hi = _midnight(start), _midnight(end)
     tz = timezone.get_current_timezone()
     paths: list[str] = [at]
     for m in group:
@@ -88,7 +99,7 @@ def _extract_rows(source: Source, at: str, group: list[Measure], start: date, en
             if p not in paths:
                 paths.append(p)
     flags = _flags(group)
-    qs = source.queryset().filter(**{f"{at}__gte": lo, f"{at}__lt": hi})
+    qs = source.queryset().filter(_within(at, ranges))
     if flags:
         qs = qs.annotate(**flags)
     names = [*paths, *flags]
@@ -126,12 +137,11 @@ def _extract_rows(source: Source, at: str, group: list[Measure], start: date, en
     return acc
 
 
-def _extract_grouped(source: Source, at: str, group: list[Measure], start: date, end: date) -> dict[Key, int]:
+def _extract_grouped(source: Source, at: str, group: list[Measure], ranges: Ranges) -> dict[Key, int]:
     """Counts of ``group`` (one department path) summed by PostgreSQL: the source's query for the
     range, wrapped in one GROUP BY GROUPING SETS over the city's day, the department and each
     dimension's key, with one COUNT(*) FILTER (WHERE …) per measure."""
     acc: dict[Key, int] = defaultdict(int)
-    lo, hi = _midnight(start), _midnight(end)
     department = group[0].department_path
     dim_paths: list[str] = []
     for m in group:
@@ -144,7 +154,7 @@ def _extract_grouped(source: Source, at: str, group: list[Measure], start: date,
     paths = {f"rollup_c{i}": p for i, p in enumerate([at, department, *dim_paths])}
     qs = (
         source.queryset()
-        .filter(**{f"{at}__gte": lo, f"{at}__lt": hi})
+        .filter(_within(at, ranges))
         .annotate(**{name: F(p) for name, p in paths.items()}, **flags)
     )
     inner, params = qs.order_by().values_list(*paths, *flags).query.sql_with_params()
@@ -208,13 +218,22 @@ def _write(acc: dict[Key, int]) -> None:
 
 
 def roll(start: date, end: date) -> int:
-    """Recompute the days [start, end) and replace their roll-up rows; returns the rows written."""
+    """Recompute the days [start, end) and replace their rows; returns the rows written."""
     if start >= end:
         return 0
+    return _roll([(start, end)])
+
+
+def _roll(ranges: Ranges) -> int:
+    """Recompute the day ranges and replace their rows, in one transaction (readers see the old
+    rows until it commits), each source read once for all the ranges."""
     rows = 0
+    within = Q()
+    for start, end in ranges:
+        within |= Q(day__gte=start, day__lt=end)
     with transaction.atomic():
-        DailyFigure.objects.filter(day__gte=start, day__lt=end).delete()
-        for part in _extract_parts(MEASURES.values(), start, end):
+        DailyFigure.objects.filter(within).delete()
+        for part in _extract_parts(MEASURES.values(), ranges):
             _write(part)
             rows += len(part)
     return rows
@@ -287,8 +306,6 @@ def dirty_days(since: datetime) -> set[date]:
 
 
 def _changed_since(paths: tuple[str, ...], since: datetime) -> Any:
-    from django.db.models import Q
-
     cond = Q()
     for p in paths:
         cond |= Q(**{f"{p}__gte": since})
@@ -317,7 +334,7 @@ def update(now: datetime | None = None) -> str:
     days = dirty_days(state.seen_until - MARGIN)
     days.add(today)
     days = {d for d in days if d <= today}
-    rows = sum(roll(a, b) for a, b in _runs(days))
+    rows = _roll(_runs(days))
     state.seen_until = now
     if state.first_day is None or min(days) < state.first_day:
         state.first_day = first_day()
