@@ -291,25 +291,34 @@ def dirty_days(since: datetime) -> set[date]:
     for m in MEASURES.values():
         ats[m.source.key].add(m.at)
     for key, source in SOURCES.items():
-        changed = source.queryset().filter(_changed_since(source.changed, since))
+        ids = _changed_since(source, since)
+        if not ids:
+            continue
         paths = sorted(ats[key])
-        for values in changed.values_list(*paths).iterator(chunk_size=20000):
-            days.update(timezone.localtime(v).date() for v in values if v is not None)
-        if source.history:
-            ids = changed.values("pk")
-            for (v,) in (
-                source.queryset().filter(pk__in=ids).values_list(source.history).distinct().iterator()
-            ):
-                if v is not None:
-                    days.add(timezone.localtime(v).date())
+        for chunk in _chunks(sorted(ids)):
+            changed = source.queryset().filter(pk__in=chunk)
+            for values in changed.values_list(*paths).iterator(chunk_size=20000):
+                days.update(timezone.localtime(v).date() for v in values if v is not None)
+            if source.history:
+                for (v,) in changed.values_list(source.history).distinct().iterator():
+                    if v is not None:
+                        days.add(timezone.localtime(v).date())
     return days
 
 
-def _changed_since(paths: tuple[str, ...], since: datetime) -> Any:
-    cond = Q()
-    for p in paths:
-        cond |= Q(**{f"{p}__gte": since})
-    return cond
+def _changed_since(source: Source, since: datetime) -> set[Any]:
+    """The records of ``source`` changed at or after ``since``: one query per timestamp path
+    (``rated_at``, ``rectification__updated_at`` …) rather than one OR across joins, which no index
+    can answer and which scans the whole table."""
+    ids: set[Any] = set()
+    for p in source.changed:
+        ids.update(source.queryset().filter(**{f"{p}__gte": since}).values_list("pk", flat=True).order_by())
+    return ids
+
+
+def _chunks(ids: list[Any], size: int = 5000) -> Iterator[list[Any]]:
+    for i in range(0, len(ids), size):
+        yield ids[i : i + size]
 
 
 def _runs(days: Iterable[date]) -> list[tuple[date, date]]:
