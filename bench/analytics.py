@@ -423,7 +423,7 @@ FROM generate_series(1, %(k)s) AS g JOIN bench_combo c ON c.n = (g * 7 + %(tick)
         """UPDATE applications_application SET completed_at = now(), decided_at = now(), updated_at = now(),
     state = 'completed', decision = 'approved', decided_by_id = accepted_by_id
 WHERE id IN (SELECT id FROM applications_application WHERE state = 'reviewing' AND completed_at IS NULL
-    ORDER BY id LIMIT %(k)s)""",
+    ORDER BY submitted_at LIMIT %(k)s)""",
     ),
     (
         "诉求登记、签收",
@@ -446,7 +446,7 @@ FROM a JOIN bench_combo c ON c.n = a.id %% %(combos)s""",
         "诉求办结",
         20,
         """UPDATE appeals_appeal SET state = 'closed', replied_at = now(), closed_at = now(), updated_at = now()
-WHERE id IN (SELECT id FROM appeals_appeal WHERE state = 'in_progress' ORDER BY id LIMIT %(k)s)""",
+WHERE id IN (SELECT id FROM appeals_appeal WHERE state = 'in_progress' ORDER BY due_at LIMIT %(k)s)""",
     ),
     (
         "评价",
