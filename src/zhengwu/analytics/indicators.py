@@ -70,6 +70,32 @@ class Indicator:
         return v.quantize(Decimal(1).scaleb(-self.places), rounding=ROUND_HALF_UP)
 
 
+def rate(
+    family: str,
+    key: str,
+    name: str,
+    num: str,
+    den: str,
+    definition: str,
+    *,
+    better: bool = True,
+    public: bool = False,
+) -> Indicator:
+    """A percentage of one measure over another, the commonest indicator."""
+    return Indicator(
+        key,
+        name,
+        family,
+        "%",
+        num,
+        den,
+        kind="rate",
+        definition=definition,
+        higher_is_better=better,
+        public=public,
+    )
+
+
 INDICATORS: dict[str, Indicator] = {}
 
 

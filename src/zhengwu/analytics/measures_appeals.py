@@ -301,21 +301,8 @@ register(
 )
 
 
-def _rate(
-    key: str, name: str, num: str, den: str, definition: str, *, better: bool = True, public: bool = False
-):
-    return ind.Indicator(
-        key,
-        name,
-        F12345,
-        "%",
-        num,
-        den,
-        kind="rate",
-        definition=definition,
-        higher_is_better=better,
-        public=public,
-    )
+def _rate(key: str, name: str, num: str, den: str, definition: str, **kwargs: bool) -> ind.Indicator:
+    return ind.rate(F12345, key, name, num, den, definition, **kwargs)
 
 
 ind.register(

@@ -231,21 +231,8 @@ class SummedRate(ind.Indicator):
         return (n / d * 100).quantize(Decimal(1).scaleb(-self.places), rounding=ROUND_HALF_UP)
 
 
-def _rate(
-    key: str, name: str, num: str, den: str, definition: str, *, better: bool = True, public: bool = False
-):
-    return ind.Indicator(
-        key,
-        name,
-        FAMILY,
-        "%",
-        num,
-        den,
-        kind="rate",
-        definition=definition,
-        higher_is_better=better,
-        public=public,
-    )
+def _rate(key: str, name: str, num: str, den: str, definition: str, **kwargs: bool) -> ind.Indicator:
+    return ind.rate(FAMILY, key, name, num, den, definition, **kwargs)
 
 
 ind.register(
