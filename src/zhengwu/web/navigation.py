@@ -139,7 +139,12 @@ LINKS: tuple[Link, ...] = (
         "analytics.view_statistics",
     ),
     Link(
-        "窗口当日", "analytics:window_day", "本窗口今天的受理、办结、叫号和评价", "analytics.view_statistics"
+        # Linked for those who may pick any window: a department head has no window to show and
+        # would be refused.
+        "窗口当日",
+        "analytics:window_day",
+        "各窗口今天的受理、办结、叫号和评价",
+        "accounts.view_all_departments",
     ),
     Link(
         "排行榜",
