@@ -146,6 +146,14 @@ class Application(TimeStampedModel):
     result_name = models.CharField("办理结果名称", max_length=200, blank=True)
     result_number = models.CharField("结果文号/证照编号", max_length=100, blank=True)
     completed_at = models.DateTimeField("办结时间", null=True, blank=True, db_index=True)
+    handling_days = models.DecimalField(
+        "办理用时（工作日）",
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="办结时记下：受理到办结的工作日数（按工作日历，含调休），不计补正、特别程序和等待前置事项的暂停期间",
+    )
     certified_at = models.DateTimeField("制证时间", null=True, blank=True)
     delivered_at = models.DateTimeField("出件时间", null=True, blank=True)
     closed_at = models.DateTimeField(

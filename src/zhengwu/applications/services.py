@@ -1290,7 +1290,7 @@ def decide_extension(
 
 
 DECISION_FIELDS = ("decision", "decision_opinion", "decided_at", "decided_by")
-RESULT_FIELDS = ("result_name", "result_number", "completed_at")
+RESULT_FIELDS = ("result_name", "result_number", "completed_at", "handling_days")
 
 
 def _decision_fields(
@@ -1310,6 +1310,26 @@ def _result_fields(application: Application, result_number: str, at: datetime) -
     )
     application.result_number = _text(result_number, field="result_number", label="结果文号", max_length=100)
     application.completed_at = at
+    application.handling_days = handling_days(application)
+
+
+def handling_days(application: Application) -> Decimal | None:
+    """办理用时 of a completed application, stored at 办结 as the deadlines are: working days from
+    受理 to 办结 by the working-day calendar (调休 included), less its closed clock pauses (补正,
+    特别程序, 等待前置事项); None before 受理 or 办结. The statistics' 办理时长 sums it."""
+    if application.accepted_at is None or application.completed_at is None:
+        return None
+    pauses = [
+        (start, end)
+        for start, end in application.pauses.filter(ended_at__isnull=False)
+        .order_by("started_at")
+        .values_list("started_at", "ended_at")
+        if end is not None
+    ]
+    days = get_calendar().working_days_between(
+        application.accepted_at, application.completed_at, pauses=pauses
+    )
+    return max(days, Decimal(0))
 
 
 @transaction.atomic
