@@ -4,6 +4,7 @@ holiday and Saturday 2026-05-09 a make-up working day, 调休上班)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 from typing import Any
@@ -18,6 +19,7 @@ from zhengwu.analytics.indicators import INDICATORS, format_value
 from zhengwu.analytics.measures import MEASURES, records
 from zhengwu.analytics.periods import parse_period
 from zhengwu.applications import bundle_selectors
+from zhengwu.applications import services as applications
 from zhengwu.applications.models import (
     Application,
     ApplicationMaterial,
@@ -36,7 +38,7 @@ MAY = parse_period("2026-05")
 FAMILY_MEASURES = [
     m for m in MEASURES.values() if m.source.key in ("application", "supplement", "application_material")
 ]
-COUNTS = [m for m in FAMILY_MEASURES if m.value is None]
+COUNTS = [m for m in FAMILY_MEASURES if m.counts_records]
 
 
 def at(month: int, day: int, hour: int, minute: int = 0) -> dt.datetime:
@@ -162,6 +164,10 @@ def city(db) -> dict[str, Any]:
     SupplementRequest.objects.create(application=a4, round=1, items=[], issued_at=at(5, 15, 9))
 
     make.application(item_m, accepted=None, channel="web")
+    # 办理用时 as the applications part stores it at 办结 (these records are made directly).
+    for a in Application.objects.filter(completed_at__isnull=False):
+        a.handling_days = applications.handling_days(a)
+        a.save(update_fields=["handling_days"])
     rollup.rebuild()
     return {"market": market, "hr": hr, "window": window, "a1": a1}
 
@@ -209,6 +215,79 @@ def test_working_days_cross_the_make_up_saturday(city):
     s = figures.sums(["app_handling_days", "app_completed"], day, day + dt.timedelta(days=1))
     assert s == {"app_handling_days": 343, "app_completed": 1}
     assert INDICATORS["app_handling_days"].value(s) == Decimal("3.43")
+
+
+def _handling_row_by_row(fields: dict[str, Any]) -> int:
+    """办理时长 as it was computed record by record before it was stored at 办结."""
+    pauses = list(
+        ClockPause.objects.filter(application_id=fields["id"], ended_at__isnull=False)
+        .order_by("started_at")
+        .values_list("started_at", "ended_at")
+    )
+    days = get_calendar().working_days_between(fields["accepted_at"], fields["completed_at"], pauses=pauses)
+    return int(max(days, Decimal(0)) * 100)
+
+
+def _trips_row_by_row(fields: dict[str, Any]) -> int:
+    """跑动次数 as it was computed record by record: a window intake, and a pickup at the window
+    unless handed over at that same visit."""
+    at_window = fields["channel"] == "window"
+    pickup = fields["delivery_method"] == "pickup"
+    return int(at_window) + int(pickup and not (at_window and fields["on_the_spot"]))
+
+
+def test_summed_columns_give_what_the_values_row_by_row_gave(city):
+    """办理时长 and 跑动次数 are summed from a column (by the database on PostgreSQL); they give the
+    figures the per-record Python values gave, less the keys of records that add nothing."""
+    make = Maker()
+    item = city["a1"].item
+    for n, fields in enumerate(
+        [
+            {"channel": "web", "delivery_method": "pickup"},  # 1 trip: the pickup
+            {"channel": "window", "window": city["window"], "delivery_method": "post"},  # 1: the intake
+            {"channel": "mobile", "delivery_method": "post"},  # 0
+        ]
+    ):
+        make.n = 100 + n
+        a = make.application(item, accepted=at(5, 18, 9 + n), completed_at=at(5, 20, 15 - n), **fields)
+        a.handling_days = applications.handling_days(a)
+        a.save(update_fields=["handling_days"])
+    by_value = [
+        dataclasses.replace(
+            MEASURES["app_handling_days"],
+            key="app_handling_days",
+            total="",
+            value=_handling_row_by_row,
+            value_fields=("id", "accepted_at", "completed_at"),
+        ),
+        dataclasses.replace(
+            MEASURES["app_trips"],
+            key="app_trips",
+            total="",
+            value=_trips_row_by_row,
+            value_fields=("channel", "delivery_method", "on_the_spot"),
+        ),
+    ]
+    by_total = [MEASURES["app_handling_days"], MEASURES["app_trips"]]
+    assert all(m.total and m.value is None for m in by_total)
+    summed = dict(rollup.extract(by_total, MAY.start, MAY.end))
+    row_by_row = {k: v for k, v in rollup.extract(by_value, MAY.start, MAY.end).items() if v}
+    assert summed == row_by_row
+    assert summed[(dt.date(2026, 5, 20), "app_trips", item.department_id, "", "")] == 2
+    assert sum(
+        v for k, v in summed.items() if k[1] == "app_handling_days" and k[3] == ""
+    ) == 343 + 500 + 7 + (
+        sum(int(a.handling_days * 100) for a in Application.objects.filter(number__startswith="TJ01"))
+    )
+
+
+def test_a_measure_has_a_total_or_a_value_not_both():
+    from zhengwu.analytics.measures import register
+
+    both = dataclasses.replace(MEASURES["app_trips"], key="test_both", value=_trips_row_by_row)
+    with pytest.raises(ValueError, match="not both"):
+        register(both)
+    assert "test_both" not in MEASURES
 
 
 def test_by_department_and_by_channel(city):

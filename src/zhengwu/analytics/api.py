@@ -438,8 +438,8 @@ def _rows(m: Measure, page: list[Any], fields: set[str], value_names: list[str])
             number = str(getattr(r, "number", "") or r.pk)
             title, url = _title(r, fields, m.source.label), ""
         value: Decimal | None = Decimal(1)
-        if m.value is not None:
-            raw = m.value({name: getattr(r, f"stat_v{i}") for i, name in enumerate(value_names)})
+        if not m.counts_records:
+            raw = m.record_value({name: getattr(r, f"stat_v{i}") for i, name in enumerate(value_names)})
             value = None if raw is None else Decimal(raw) / m.scale
         dept = r.stat_department or 0
         out.append(
@@ -504,11 +504,11 @@ class RecordsView(StatisticsView):
         )
         model = qs.model
         fields = _fields(model)
-        value_names = list(dict.fromkeys((m.at, m.department_path, *m.dim_paths.values(), *m.value_fields)))
+        value_names = list(dict.fromkeys((m.at, m.department_path, *m.dim_paths.values(), *m.record_fields)))
         qs = qs.annotate(
             stat_at=F(m.at),
             stat_department=F(m.department_path),
-            **({f"stat_v{i}": F(name) for i, name in enumerate(value_names)} if m.value is not None else {}),
+            **({f"stat_v{i}": F(name) for i, name in enumerate(value_names)} if not m.counts_records else {}),
         )
         if "item" in fields and m.source.describe is None:
             qs = qs.select_related("item")
@@ -531,7 +531,7 @@ class RecordsView(StatisticsView):
                 "name": m.name,
                 "unit": m.unit,
                 "definition": m.definition,
-                "counts_records": m.value is None,
+                "counts_records": m.counts_records,
             },
             "period": _period_json(period),
             "scope": _scope_json(scope),

@@ -279,7 +279,7 @@ def live_counters(scope: Scope, families: Iterable[str]) -> list[Live]:
         shown = 0
         for ind in of_family(fam):
             m = measures.MEASURES[ind.numerator]
-            if ind.kind != "count" or m.value is not None or shown >= LIVE_PER_FAMILY:
+            if ind.kind != "count" or not m.counts_records or shown >= LIVE_PER_FAMILY:
                 continue
             n = measures.records(m, today.start, today.end, department_ids=ids).count()
             label = ind.name if fam == "办件" else f"{fam}{ind.name}" if fam == "12345" else ind.name
@@ -551,7 +551,7 @@ def window_counters(window: Window, *, link: bool) -> list[Live]:
     out = []
     for ind in INDICATORS.values():
         m = measures.MEASURES[ind.numerator]
-        if ind.kind != "count" or m.value is not None or "window" not in m.dim_paths:
+        if ind.kind != "count" or not m.counts_records or "window" not in m.dim_paths:
             continue
         n = measures.records(m, today.start, today.end, dim="window", key=str(window.pk)).count()
         url = records_url(m.key, today, {}, "window", str(window.pk)) if link else ""
@@ -620,7 +620,7 @@ def _own_page(
 
 def _record_rows(m: Measure, objs: list[Any], user: Any) -> list[dict[str, Any]]:
     pks = [o.pk for o in objs]
-    paths = [m.at, m.department_path, *m.value_fields]
+    paths = [m.at, m.department_path, *m.record_fields]
     facts = {r[0]: r[1:] for r in m.source.queryset().filter(pk__in=pks).values_list("pk", *paths)}
     dept_names = dict(
         Department.objects.filter(pk__in={f[1] for f in facts.values() if f[1]}).values_list("pk", "name")
@@ -630,8 +630,8 @@ def _record_rows(m: Measure, objs: list[Any], user: Any) -> list[dict[str, Any]]
         at, dept, *rest = facts.get(o.pk, (None, None))
         number, title, url = _own_page(o, user, m.source.describe)
         value = None
-        if m.value is not None:
-            raw = m.value(dict(zip(paths, (at, dept, *rest), strict=False)))
+        if not m.counts_records:
+            raw = m.record_value(dict(zip(paths, (at, dept, *rest), strict=False)))
             value = None if raw is None else float(Decimal(raw) / m.scale)
         rows.append(
             {
@@ -683,17 +683,17 @@ def records(request: HttpRequest) -> HttpResponseBase:
         rows = []
         for i in range(0, len(objs), 2000):
             rows += _record_rows(m, objs[i : i + 2000], request.user)
-        unit = m.unit if m.value is not None else ""
+        unit = m.unit if not m.counts_records else ""
         return xlsx_response(
             exports.records_xlsx(rows, title=title, unit=unit), f"明细-{m.name}-{period.value}.xlsx"
         )
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     total_value = None
-    if m.value is not None:
+    if not m.counts_records:
         total = 0
-        fields = list(m.value_fields)
+        fields = list(m.record_fields)
         for values in qs.values_list(*fields).iterator(chunk_size=5000) if fields else ():
-            v = m.value(dict(zip(fields, values, strict=True)))
+            v = m.record_value(dict(zip(fields, values, strict=True)))
             total += v or 0
         total_value = _measure_amount(m, total)
     export = request.GET.copy()

@@ -7,8 +7,12 @@ selector (never written), the path of the department the record counts for, and 
 dimensions it can be cut by. The measure names the timestamp that places its event on a day
 (``at``: 受理时间 for 受理量, 办结时间 for 办结量), the condition a record must meet (``where``,
 a ``Q`` over the record's own columns or ``Exists``: never a path through a many-valued relation,
-which would count a record twice) and, for a sum, the value of a record (``value``, an integer:
-hundredths of a working day, seconds, …; ``scale`` says how many stored units make one unit).
+which would count a record twice) and, for a sum, the value of a record, an integer (hundredths of
+a working day, seconds, …; ``scale`` says how many stored units make one unit): either ``total``,
+the path of an integer column or of an annotation of the source's queryset, summed by the database
+(a NULL or 0 adds nothing), or ``value``, a Python function of the record's ``value_fields``,
+called record by record — only for what SQL cannot say (the 一件事 savings). A measure with
+neither counts its records.
 
 The families (办件, 12345, 好差评, 大厅) register their measures in their own modules
 (measures_applications.py, measures_appeals.py, measures_ratings.py, measures_hall.py), imported
@@ -66,7 +70,8 @@ class Measure:
     at: str
     where: Q = field(default_factory=Q)
     unit: str = "件"
-    value: Callable[[Mapping[str, Any]], int | None] | None = None  # None: each record counts 1
+    total: str = ""  # path of an integer column or annotation to sum; NULL and 0 add nothing
+    value: Callable[[Mapping[str, Any]], int | None] | None = None  # neither: each record counts 1
     value_fields: tuple[str, ...] = ()
     scale: int = 1  # stored units per unit (100: hundredths)
     dims: Mapping[str, str] | None = None  # overrides/additions to the source's dims for this measure
@@ -83,6 +88,25 @@ class Measure:
     def department_path(self) -> str:
         return self.department or self.source.department
 
+    @property
+    def counts_records(self) -> bool:
+        """Whether the figure is the number of records (neither a total nor a value)."""
+        return self.value is None and not self.total
+
+    @property
+    def record_fields(self) -> tuple[str, ...]:
+        """The paths one record's value is read from."""
+        return (self.total,) if self.total else self.value_fields
+
+    def record_value(self, fields: Mapping[str, Any]) -> int | None:
+        """One record's value in stored units, from its ``record_fields``: 1 for a count."""
+        if self.total:
+            value: int | None = fields[self.total]
+            return value
+        if self.value is not None:
+            return self.value(fields)
+        return 1
+
 
 MEASURES: dict[str, Measure] = {}
 SOURCES: dict[str, Source] = {}
@@ -92,6 +116,8 @@ def register(*measures: Measure) -> None:
     for m in measures:
         if m.key in MEASURES:
             raise ValueError(f"measure {m.key!r} defined twice")
+        if m.total and m.value is not None:
+            raise ValueError(f"measure {m.key!r}: a total or a value, not both")
         unknown = set(m.dim_paths) - set(DIMENSIONS)
         if unknown:
             raise ValueError(f"measure {m.key!r}: unknown dimensions {unknown}")

@@ -10,11 +10,14 @@ sum of its days. Choices worth knowing:
   application still open past its deadline is not in it: it is a stock that grows by the hour, not
   an event of a day, and is shown live by the applications part's worklists (超期未办结).
 - 办理时长 runs in working time (the working-day calendar, 调休 included) from 受理 to 办结, the
-  paused spans (补正 after 受理, 特别程序, waiting for a 前置事项) left out, as the legal clock runs.
+  paused spans (补正 after 受理, 特别程序, waiting for a 前置事项) left out, as the legal clock runs:
+  the 办理用时 the applications part stores on the application at 办结 (``handling_days``), summed
+  here by the database in hundredths of a working day.
 - 跑动次数 is counted from what an application records: one visit for a window intake, one for a
   collection at the window (送达方式“窗口自取”) — a 即办件 handed over at the intake visit is one
-  visit. Applications inside a 一件事 are not counted one by one: the bundle application's own
-  visits are in the 一件事 figures, as ``bundle_selectors.realised_savings`` counts them.
+  visit — a SQL expression on the application's columns, summed by the database. Applications
+  inside a 一件事 are not counted one by one: the bundle application's own visits are in the 一件事
+  figures, as ``bundle_selectors.realised_savings`` counts them.
 - 一件事 savings are those of ``bundle_selectors.realised_savings`` itself, per bundle and day of
   办结 (see ``_bundle_day``), so the statistics and the bundle pages cannot disagree.
 """
@@ -23,11 +26,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import BigIntegerField, Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, When
+from django.db.models.functions import Cast, Round
 from django.urls import reverse
 from django.utils import timezone
 
@@ -36,7 +39,6 @@ from zhengwu.applications.models import (
     ApplicationMaterial,
     BundleApplication,
     Channel,
-    ClockPause,
     DeliveryMethod,
     MaterialStatus,
     SupplementRequest,
@@ -45,11 +47,22 @@ from zhengwu.applications.models import (
 from . import indicators as ind
 from .measures import Measure, Source, register
 
+# 办理时长 in hundredths of a working day: the 办理用时 stored at 办结 has two decimals, so exact
+# (rounded only against SQLite's floating-point decimals).
+HANDLING_HUNDREDTHS = Cast(Round(F("handling_days") * 100), BigIntegerField())
+# 跑动次数 of one single application: a window intake, and a collection at the window unless it was
+# handed over at that same visit (即办件当场办结).
+TRIPS = Case(
+    When(Q(channel=Channel.WINDOW, delivery_method=DeliveryMethod.PICKUP, on_the_spot=False), then=2),
+    When(Q(channel=Channel.WINDOW) | Q(delivery_method=DeliveryMethod.PICKUP), then=1),
+    default=0,
+    output_field=IntegerField(),
+)
+
 
 def _applications() -> QuerySet[Application]:
-    # Whether the application's clock was ever paused: only then are its pauses read (办理时长).
     return Application.objects.select_related("item").annotate(
-        had_pause=Exists(ClockPause.objects.filter(application=OuterRef("pk"), ended_at__isnull=False))
+        handling_hundredths=HANDLING_HUNDREDTHS, trips=TRIPS
     )
 
 
@@ -153,49 +166,9 @@ BUNDLES = Source(
 # ---------------------------------------------------------------------------------------------
 
 
-# A roll-up reads thousands of records a second; the calendar (whose freshness check is a query)
-# and a bundle day's savings (several queries) are kept for a moment instead of asked per value.
+# A bundle day's savings (several queries) are kept for a moment instead of asked per value.
 FRESH_SECONDS = 1.0
-_calendar_memo: list[Any] = []
 _savings_memo: dict[tuple[Any, ...], tuple[float, Any]] = {}
-
-
-def _calendar() -> Any:
-    from zhengwu.calendar.selectors import get_calendar
-
-    now = time.monotonic()
-    if not _calendar_memo or now - _calendar_memo[0] > FRESH_SECONDS:
-        _calendar_memo[:] = [now, get_calendar()]
-    return _calendar_memo[1]
-
-
-def handling_hundredths(fields: Mapping[str, Any]) -> int | None:
-    """办理时长 of one application in hundredths of a working day: 受理 → 办结 in working time,
-    less its closed pauses (补正, 特别程序, 等待前置事项)."""
-    start: datetime | None = fields.get("accepted_at")
-    end: datetime | None = fields.get("completed_at")
-    if start is None or end is None:
-        return None
-    pauses: list[tuple[datetime, datetime]] = []
-    if fields.get("had_pause"):
-        pauses = [
-            (a, b)
-            for a, b in ClockPause.objects.filter(application_id=fields["id"], ended_at__isnull=False)
-            .order_by("started_at")
-            .values_list("started_at", "ended_at")
-            if b is not None
-        ]
-    days = _calendar().working_days_between(start, end, pauses=pauses)
-    return int((max(days, Decimal(0)) * 100).to_integral_value(rounding=ROUND_HALF_UP))
-
-
-def trips(fields: Mapping[str, Any]) -> int:
-    """跑动次数 of one single application: a window intake, and a collection at the window unless
-    it was handed over at that same visit (即办件当场办结)."""
-    at_window = fields["channel"] == Channel.WINDOW
-    pickup = fields["delivery_method"] == DeliveryMethod.PICKUP
-    same_visit = at_window and bool(fields["on_the_spot"])
-    return int(at_window) + int(pickup and not same_visit)
 
 
 def _bundle_day(fields: Mapping[str, Any]) -> Any:
@@ -305,8 +278,7 @@ register(
         at="completed_at",
         where=COMPLETED & Q(accepted_at__isnull=False),
         unit="个工作日",
-        value=handling_hundredths,
-        value_fields=("id", "accepted_at", "completed_at", "had_pause"),
+        total="handling_hundredths",
         scale=100,
         dims=DECIDED_BY,
         definition="期间内办结的办件从受理到办结的工作日数之和（按工作日历，含调休；"
@@ -361,8 +333,7 @@ register(
         at="completed_at",
         where=COMPLETED & SINGLE,
         unit="次",
-        value=trips,
-        value_fields=("channel", "delivery_method", "on_the_spot"),
+        total="trips",
         dims=DECIDED_BY,
         no_dims=("bundle",),
         definition="期间内办结的单项办件申请人到现场的次数之和：窗口申请计 1 次，"

@@ -59,11 +59,13 @@ def _extract_parts(measures: Iterable[Measure], ranges: Ranges) -> Iterator[dict
     """The sums, one read of a source at a time (measures of one source placed by one timestamp):
     a part's keys are its measures' only, so the parts can be written one after another.
 
-    On PostgreSQL a count (a measure without a Python ``value``) is summed by the database, one
-    GROUP BY GROUPING SETS per read (the total and each dimension), so that a year of millions of
-    records is not carried row by row into Python; a sum of computed values is added up here.
-    Either way the result is the same: the records the measure counts, on the city's day of their
-    timestamp, a key only where a record has it (not NULL, not empty)."""
+    On PostgreSQL a count or a ``total`` (a measure without a Python ``value``) is summed by the
+    database, one GROUP BY GROUPING SETS per read (the total and each dimension), so that a year of
+    millions of records is not carried row by row into Python; a sum of Python values, and
+    everything on SQLite, is added up here. Either way the result is the same: the records the
+    measure counts, on the city's day of their timestamp, a key only where a record has it (not
+    NULL, not empty) and, for a sum, only where a record adds something (a ``total`` of NULL or 0
+    adds no key)."""
     groups: dict[tuple[str, str], list[Measure]] = defaultdict(list)
     for m in measures:
         groups[(m.source.key, m.at)].append(m)
@@ -95,7 +97,7 @@ def _extract_rows(source: Source, at: str, group: list[Measure], ranges: Ranges)
     tz = timezone.get_current_timezone()
     paths: list[str] = [at]
     for m in group:
-        for p in (m.department_path, *m.dim_paths.values(), *m.value_fields):
+        for p in (m.department_path, *m.dim_paths.values(), *m.value_fields, *([m.total] if m.total else [])):
             if p not in paths:
                 paths.append(p)
     flags = _flags(group)
@@ -110,17 +112,22 @@ def _extract_rows(source: Source, at: str, group: list[Measure], ranges: Ranges)
             index.get(f"_m{i}"),
             index[m.department_path],
             [(d, index[p]) for d, p in m.dim_paths.items()],
+            index[m.total] if m.total else None,
         )
         for i, m in enumerate(group)
     ]
     for row in qs.order_by().values_list(*names).iterator(chunk_size=20000):
         day = row[0].astimezone(tz).date()
         fields: dict[str, Any] | None = None
-        for m, flag, dept_i, dims in plan:
+        for m, flag, dept_i, dims, total_i in plan:
             if flag is not None and not row[flag]:
                 continue
             v = 1
-            if m.value is not None:
+            if total_i is not None:
+                v = row[total_i]
+                if not v:
+                    continue
+            elif m.value is not None:
                 if fields is None:
                     fields = dict(zip(names, row, strict=True))
                 computed = m.value(fields)
@@ -138,9 +145,9 @@ def _extract_rows(source: Source, at: str, group: list[Measure], ranges: Ranges)
 
 
 def _extract_grouped(source: Source, at: str, group: list[Measure], ranges: Ranges) -> dict[Key, int]:
-    """Counts of ``group`` (one department path) summed by PostgreSQL: the source's query for the
-    range, wrapped in one GROUP BY GROUPING SETS over the city's day, the department and each
-    dimension's key, with one COUNT(*) FILTER (WHERE …) per measure."""
+    """Counts and totals of ``group`` (one department path) summed by PostgreSQL: the source's
+    query for the range, wrapped in one GROUP BY GROUPING SETS over the city's day, the department
+    and each dimension's key, with one COUNT(*) or SUM(total) FILTER (WHERE …) per measure."""
     acc: dict[Key, int] = defaultdict(int)
     department = group[0].department_path
     dim_paths: list[str] = []
@@ -151,7 +158,8 @@ def _extract_grouped(source: Source, at: str, group: list[Measure], ranges: Rang
     flags = _flags(group)
     # Every column under a name of its own, so the wrapping query reads them by name whatever
     # order Django puts them in.
-    paths = {f"rollup_c{i}": p for i, p in enumerate([at, department, *dim_paths])}
+    totals = [m.total for m in group if m.total]
+    paths = {f"rollup_c{i}": p for i, p in enumerate(dict.fromkeys([at, department, *dim_paths, *totals]))}
     qs = (
         source.queryset()
         .filter(_within(at, ranges))
@@ -161,12 +169,14 @@ def _extract_grouped(source: Source, at: str, group: list[Measure], ranges: Rang
     col = {p: f'"{name}"' for name, p in reversed(paths.items())} | {f: f'"{f}"' for f in flags}
     dims = [col[p] for p in dim_paths]
     counts = [
-        f"COUNT(*) FILTER (WHERE {col[f'_m{i}']})" if f"_m{i}" in flags else "COUNT(*)"
-        for i in range(len(group))
+        (f"SUM({col[m.total]})" if m.total else "COUNT(*)")
+        + (f" FILTER (WHERE {col[f'_m{i}']})" if f"_m{i}" in flags else "")
+        + "::bigint"
+        for i, m in enumerate(group)
     ]
     sets = ", ".join(["(day, dept)", *(f"(day, dept, {d})" for d in dims)])
     grouping = f"GROUPING({', '.join(dims)})" if dims else "0"
-    carried = ", ".join(["", *dims, *(col[f] for f in flags)])
+    carried = ", ".join(["", *dict.fromkeys([*dims, *(col[t] for t in totals)]), *(col[f] for f in flags)])
     # Only identifiers made here go into the text; every value is a parameter.
     sql = (
         f"SELECT day, dept, {grouping}, {', '.join([*dims, *counts])} FROM ("  # noqa: S608
