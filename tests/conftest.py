@@ -20,10 +20,13 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
         db.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")
 
 
+FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """Argon2 is deliberately slow; tests create hundreds of users. One test checks Argon2 itself."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PASSWORD_HASHERS = FAST_HASHERS
 
 
 @pytest.fixture(autouse=True)
@@ -74,20 +77,9 @@ def pytest_configure(config):
     time_machine.travel(FIXED_NOW, tick=True).start()
 
 
-@pytest.fixture(autouse=True)
-def migration_seeds(request):
-    """A transactional test (browser, live server) flushes the database when it ends, taking the
-    migrations' seed data with it. Before each such test put back what the migrations seed —
-    content types, permissions and role groups, appeal categories and deadline policies, the
-    working-day calendar, Open311 service codes. Everything here is idempotent.
-
-    This replaces ``serialized_rollback``, which must then not be used: a transactional test
-    without it re-creates groups and permissions on its flush (post_migrate), and the next test
-    with it would insert them a second time."""
-    marker = request.node.get_closest_marker("django_db")
-    if not (marker and marker.kwargs.get("transaction")):
-        return
-    request.getfixturevalue("transactional_db")
+def seed_as_migrations_do() -> None:
+    """Put back what the migrations seed — content types, permissions and role groups, appeal
+    categories and deadline policies, the working-day calendar, Open311 service codes. Idempotent."""
     import importlib
 
     from django.apps import apps
@@ -102,6 +94,43 @@ def migration_seeds(request):
     importlib.import_module("zhengwu.appeals.migrations.0009_open311_services").seed(apps, None)
     if not CalendarYear.objects.exists():
         importlib.import_module("zhengwu.calendar.migrations.0002_seed_2004_2026").seed(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def migration_seeds(request):
+    """A transactional test (browser, live server) flushes the database when it ends, taking the
+    migrations' seed data with it. Before each such test put back what the migrations seed.
+
+    This replaces ``serialized_rollback``, which must then not be used: a transactional test
+    without it re-creates groups and permissions on its flush (post_migrate), and the next test
+    with it would insert them a second time."""
+    marker = request.node.get_closest_marker("django_db")
+    if not (marker and marker.kwargs.get("transaction")):
+        return
+    request.getfixturevalue("transactional_db")
+    seed_as_migrations_do()
+
+
+@pytest.fixture(scope="session")
+def demo_city_rows(django_db_setup, django_db_blocker):
+    """The demo city's rows, loaded once per test process (see tests/demo_city.py)."""
+    from django.test import override_settings
+
+    from . import demo_city
+
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS):
+        return demo_city.load_and_capture(seed_as_migrations_do)
+
+
+@pytest.fixture
+def demo_city(request, demo_city_rows, migration_seeds):
+    """The demo city in this test's database, as ``load_demo_city`` leaves it."""
+    from . import demo_city
+
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction"))
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    demo_city.restore(demo_city_rows)
 
 
 @pytest.fixture(autouse=True)

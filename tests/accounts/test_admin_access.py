@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import pytest
 from django.contrib import admin
-from django.core.management import call_command
 from django.urls import reverse
 
 from zhengwu.accounts.demo import DEMO_USERS
@@ -49,8 +48,7 @@ def test_the_admin_login_page_refuses_other_roles_too(client, make_user, role):
 
 
 @pytest.mark.django_db
-def test_the_administrator_opens_every_model(client):
-    call_command("load_demo_city", "--quiet-logins")
+def test_the_administrator_opens_every_model(client, demo_city):
     admin_user = User.objects.get(username="admin")
     assert is_administrator(admin_user) and not admin_user.is_superuser
     client.force_login(admin_user)
@@ -68,8 +66,7 @@ def test_the_administrator_opens_every_model(client):
 
 
 @pytest.mark.django_db
-def test_the_demo_city_lets_only_its_administrator_in(client):
-    call_command("load_demo_city", "--quiet-logins")
+def test_the_demo_city_lets_only_its_administrator_in(client, demo_city):
     entered = []
     for demo in DEMO_USERS:
         client.force_login(User.objects.get(username=demo.username))

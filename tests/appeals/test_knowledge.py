@@ -160,10 +160,8 @@ class TestAdminAndDemo:
         admin.save_model(rf.post("/"), obj, form=None, change=False)
         assert "签注" in KnowledgeEntry.objects.get().search_text.split()
 
-    def test_demo_entries_load_once_and_link_catalogue_items(self, db):
-        from django.core.management import call_command
-
-        call_command("load_demo_city", "--quiet-logins")  # the demo city loads the knowledge base
+    def test_demo_entries_load_once_and_link_catalogue_items(self, db, demo_city):
+        # the demo city loads the knowledge base
         assert KnowledgeEntry.objects.count() == len(knowledge.DEMO_ENTRIES) >= 20
         assert load_demo_knowledge() == 0
         card = KnowledgeEntry.objects.get(question="社会保障卡丢了怎么补办？")

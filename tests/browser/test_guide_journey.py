@@ -1,15 +1,13 @@
 """A clerk logs in, finds the 企业开办 bundle and opens its guide, in a real browser."""
 
 import pytest
-from django.core.management import call_command
 
 from zhengwu.accounts.demo import DEMO_PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_clerk_logs_in_and_opens_a_bundle_guide(live_server, page, screenshot):
-    call_command("load_demo_city", "--quiet-logins")
+def test_clerk_logs_in_and_opens_a_bundle_guide(live_server, page, screenshot, demo_city):
 
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", "clerk")

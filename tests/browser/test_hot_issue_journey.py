@@ -2,7 +2,6 @@
 主动治理任务, in a real browser."""
 
 import pytest
-from django.core.management import call_command
 
 from zhengwu.accounts.demo import DEMO_PASSWORD
 from zhengwu.appeals.models import Appeal, Channel
@@ -11,8 +10,7 @@ from zhengwu.triage.models import HotIssue, HotIssueStatus
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_dispatcher_turns_the_top_hot_issue_into_a_task(live_server, page, screenshot):
-    call_command("load_demo_city", "--quiet-logins")
+def test_dispatcher_turns_the_top_hot_issue_into_a_task(live_server, page, screenshot, demo_city):
     top = HotIssue.objects.get(rank=1)
 
     page.goto(f"{live_server.url}/accounts/login/")

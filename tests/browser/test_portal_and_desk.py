@@ -5,7 +5,6 @@ reference; typing on 诉求登记 leaves the console clean."""
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 
 from zhengwu.accounts.demo import DEMO_PASSWORD
 from zhengwu.accounts.models import User
@@ -81,8 +80,7 @@ def overflow(page, name: str, screenshot) -> str | None:
     return None if measured["scroll"] <= measured["width"] else f"{name}: {measured}"
 
 
-def test_public_pages_and_the_handlers_desk_fit_a_phone(live_server, browser, console, screenshot):
-    call_command("load_demo_city", "--quiet-logins")
+def test_public_pages_and_the_handlers_desk_fit_a_phone(live_server, browser, console, screenshot, demo_city):
     handler = User.objects.get(username="handler")
     appeal = handled_appeal(handler)
     dispatched_appeal(handler, "民主路人行道地砖松动")
@@ -164,10 +162,11 @@ def test_typing_on_intake_aborts_no_request(live_server, page, screenshot):
     screenshot(page, "intake-typed")
 
 
-def test_the_full_list_fits_a_1366_screen_without_wrapping_numbers_or_states(live_server, page, screenshot):
+def test_the_full_list_fits_a_1366_screen_without_wrapping_numbers_or_states(
+    live_server, page, screenshot, demo_city
+):
     """全部诉求 at 1366 px: all eleven columns on screen, 工单号, 状态, dates, 是否解决 and 满意度
     each on one line, and a closed appeal still names its lead department."""
-    call_command("load_demo_city", "--quiet-logins")
     handler = User.objects.get(username="handler")
     dispatcher = User.objects.get(username="dispatcher")
     callback = User.objects.get(username="callback")

@@ -3,7 +3,6 @@ classified down to the second level and dispatched to the department the 派单�
 finds a department in the grouped picker by typing, in a real browser."""
 
 import pytest
-from django.core.management import call_command
 
 from zhengwu.accounts.demo import DEMO_PASSWORD
 from zhengwu.accounts.models import User
@@ -36,8 +35,9 @@ def login(page, console, url: str) -> None:
     page.wait_for_selector("text=工作台")
 
 
-def test_accept_applies_category_and_department_in_one_click(live_server, page, console, screenshot):
-    call_command("load_demo_city", "--quiet-logins")
+def test_accept_applies_category_and_department_in_one_click(
+    live_server, page, console, screenshot, demo_city
+):
     appeal = register("小区电梯经常故障", "我住的小区电梯经常故障停运，上周还困过人，物业一直不修。")
     login(page, console, live_server.url)
 
@@ -60,8 +60,7 @@ def test_accept_applies_category_and_department_in_one_click(live_server, page, 
     screenshot(page, "assist-02-accepted")
 
 
-def test_the_department_picker_filters_by_typing(live_server, page, console, screenshot):
-    call_command("load_demo_city", "--quiet-logins")
+def test_the_department_picker_filters_by_typing(live_server, page, console, screenshot, demo_city):
     appeal = register("咨询学校招生", "孩子明年上小学，想咨询学区划分和招生报名时间。")
     services.triage(
         appeal=appeal,

@@ -237,10 +237,9 @@ def test_the_scheduler_enqueues_the_daily_job(settings):
     assert DBTaskResult.objects.get().task_path.endswith("refresh_hot_issues")
 
 
-def test_the_demo_city_has_hot_issues_and_loads_again_without_duplicates():
+def test_the_demo_city_has_hot_issues_and_loads_again_without_duplicates(demo_city):
     from django.core.management import call_command
 
-    call_command("load_demo_city", "--quiet-logins")
     first = sorted(HotIssue.objects.values_list("description", flat=True))
     assert len(first) == 3 and any("幸福小区" in d for d in first)
     appeals_count = Appeal.objects.count()

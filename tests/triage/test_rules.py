@@ -31,12 +31,11 @@ def test_best_rule_per_category_with_default_department(department):
     assert match_rules("图书馆开放时间") == []
 
 
-def test_the_demo_city_answers_with_a_rule_and_the_categorys_department():
+def test_the_demo_city_answers_with_a_rule_and_the_categorys_department(demo_city):
     from django.core.management import call_command
 
     from zhengwu.triage.services import suggest
 
-    call_command("load_demo_city", "--quiet-logins")
     call_command("load_demo_city", "--quiet-logins")  # again: nothing doubled
     assert DispatchRule.objects.count() == 7
     result = suggest(title="小区路灯不亮", body="幸福路小区路灯坏了一周，晚上很黑。")

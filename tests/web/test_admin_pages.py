@@ -2,15 +2,13 @@
 
 import pytest
 from django.contrib import admin
-from django.core.management import call_command
 from django.urls import reverse
 
 from ..factories import UserFactory
 
 
 @pytest.mark.django_db
-def test_admin_pages_for_every_model(client):
-    call_command("load_demo_city", "--quiet-logins")
+def test_admin_pages_for_every_model(client, demo_city):
     client.force_login(UserFactory(is_superuser=True))
     failures = []
     for model, model_admin in admin.site._registry.items():
