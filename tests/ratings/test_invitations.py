@@ -45,6 +45,13 @@ def media(settings, tmp_path):
     settings.SITE_URL = "https://zw.example.gov.cn"
 
 
+@pytest.fixture(autouse=True)
+def ten_oclock(time_machine):
+    """The session's clock ticks on from 10:00; late in a long run it would be past 10:30, and
+    matters finished then would not yet be due to be invited at the 11:00 the tests move to."""
+    time_machine.move_to(at("2026-06-10 10:00"), tick=True)
+
+
 @pytest.fixture
 def office():
     return make_office()
