@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError
@@ -1329,7 +1329,7 @@ def handling_days(application: Application) -> Decimal | None:
     days = get_calendar().working_days_between(
         application.accepted_at, application.completed_at, pauses=pauses
     )
-    return max(days, Decimal(0))
+    return max(days, Decimal(0)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 @transaction.atomic

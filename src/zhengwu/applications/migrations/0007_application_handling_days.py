@@ -2,7 +2,7 @@
 working days from 受理 to 办结 by the working-day calendar, less the closed clock pauses — what
 ``services.handling_days`` stores from now on."""
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import migrations, models
 
@@ -20,7 +20,7 @@ def _fill(Application, ClockPause, calendar, batch):
         pauses.setdefault(application_id, []).append((start, end))
     for a in batch:
         days = calendar.working_days_between(a.accepted_at, a.completed_at, pauses=pauses.get(a.pk, ()))
-        a.handling_days = max(days, Decimal(0))
+        a.handling_days = max(days, Decimal(0)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     Application.objects.bulk_update(batch, ["handling_days"], batch_size=CHUNK)
 
 
