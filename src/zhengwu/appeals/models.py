@@ -228,7 +228,7 @@ class Appeal(TimeStampedModel):
     due_at = models.DateTimeField("办结期限", null=True, blank=True, db_index=True)
     reply = models.TextField("答复内容", blank=True)
     replied_at = models.DateTimeField("答复时间", null=True, blank=True)
-    closed_at = models.DateTimeField("办结时间", null=True, blank=True)
+    closed_at = models.DateTimeField("办结时间", null=True, blank=True, db_index=True)
     reopen_count = models.PositiveSmallIntegerField("重办次数", default=0)
     red_listed = models.BooleanField("纪委督办红名单", default=False, db_index=True)
     merged_into = models.ForeignKey(
@@ -354,6 +354,7 @@ class Assignment(TimeStampedModel):
         ]
         indexes = [
             models.Index(fields=["department", "state", "handle_due_at"], name="assignment_inbox"),
+            models.Index(fields=["created_at"], name="assignment_created"),
             # The inbox's "to sign" tab in due order, and its tab counts from the index alone.
             models.Index(
                 fields=["department", "state", "sign_due_at"],
@@ -444,7 +445,7 @@ class Callback(models.Model):
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="回访员", on_delete=models.PROTECT, related_name="+"
     )
-    at = models.DateTimeField("回访时间", auto_now_add=True)
+    at = models.DateTimeField("回访时间", auto_now_add=True, db_index=True)
 
     class Meta:
         verbose_name = "回访记录"

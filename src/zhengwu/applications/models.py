@@ -111,7 +111,7 @@ class Application(TimeStampedModel):
     )
     version = models.PositiveIntegerField("版本", default=1)
     submitted_at = models.DateTimeField("申请时间")
-    accepted_at = models.DateTimeField("受理时间", null=True, blank=True)
+    accepted_at = models.DateTimeField("受理时间", null=True, blank=True, db_index=True)
     accepted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="受理人",
