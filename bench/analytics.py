@@ -428,8 +428,10 @@ FROM generate_series(1, %(k)s) AS g JOIN bench_combo c ON c.n = (g * 7 + %(tick)
     (
         "办件办结",
         40,
+        # 办理用时 as the service would store it; here a stand-in from the calendar days elapsed.
         """UPDATE applications_application SET completed_at = now(), decided_at = now(), updated_at = now(),
-    state = 'completed', decision = 'approved', decided_by_id = accepted_by_id
+    state = 'completed', decision = 'approved', decided_by_id = accepted_by_id,
+    handling_days = round((extract(epoch FROM now() - accepted_at) / 86400)::numeric, 2)
 WHERE id IN (SELECT id FROM applications_application WHERE state = 'reviewing' AND completed_at IS NULL
     ORDER BY submitted_at LIMIT %(k)s)""",
     ),
@@ -633,6 +635,7 @@ def reads(n: int, seed: int) -> dict[str, Any]:
             dashboard.append(total)
     out["per_read"] = {k: {**_stats(v), "queries": queries[k]} for k, v in per_call.items()}
     out["dashboard_all_reads_together"] = _stats(dashboard)
+    out["pages"] = pages(chosen)
     slowest = max(per_call, key=lambda k: statistics.quantiles(per_call[k], n=20)[18])
     with CaptureQueriesContext(connection) as ctx:
         calls[slowest](chosen[1])
@@ -642,6 +645,35 @@ def reads(n: int, seed: int) -> dict[str, Any]:
         plan = [line for (line,) in cur.fetchall()]
     out["slowest"] = {"read": slowest, "query_ms": float(worst["time"]) * 1000, "plan": plan[:25]}
     return out
+
+
+def pages(chosen: list[Any]) -> dict[str, Any]:
+    """The pages as a whole, through Django's test client (middleware, templates, the live counters
+    of today included): the leader's overview, its large-screen mode and the rankings, and the
+    department head's own view, for the same months as the reads."""
+    from django.test import Client
+
+    from zhengwu.accounts.models import User
+
+    leader, head = Client(), Client()
+    leader.force_login(User.objects.get(username="leader"))
+    head.force_login(User.objects.get(username="head"))
+    urls = {
+        "overview_leader": (leader, "/stats/?period={p}"),
+        "overview_large_screen": (leader, "/stats/?period={p}&screen=1"),
+        "overview_department_head": (head, "/stats/?period={p}"),
+        "rankings_page_departments": (leader, "/stats/rankings/?period={p}"),
+    }
+    times: dict[str, list[float]] = {k: [] for k in urls}
+    for i, p in enumerate(chosen):
+        for name, (client, url) in urls.items():
+            t0 = time.perf_counter()
+            response = client.get(url.format(p=p.value))
+            dt = time.perf_counter() - t0
+            assert response.status_code == 200, (url, p.value, response.status_code)
+            if i:  # the first warms the caches
+                times[name].append(dt)
+    return {k: _stats(v) for k, v in times.items()}
 
 
 # ---------------------------------------------------------------------------------------------
