@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.apps import apps
+from django.urls import reverse
 
 from zhengwu.applications import services
 from zhengwu.applications.models import Application, PauseKind
@@ -61,6 +62,13 @@ def test_stored_at_completion_less_the_supplement_pause(office):
     # 06-18 (6 × 7 h), 端午 06-19 rests, 06-22 09:00–12:00 (3 h) = 45 h. The 补正 pause: 06-11
     # 10:00–17:30 (6 h), 06-12 (7 h), 06-15 09:00–10:00 (1 h) = 14 h. 31 h / 7 = 4.43 working days.
     assert app.handling_days == Decimal("4.43")
+
+
+def test_the_application_page_shows_it(office, client):
+    app = completed_with_a_supplement(office)
+    client.force_login(office.approver)
+    page = client.get(reverse("applications:detail", args=[app.number])).content.decode()
+    assert "（用时4.43个工作日）" in page
 
 
 def test_not_stored_before_completion(office):
