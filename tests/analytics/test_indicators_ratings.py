@@ -245,6 +245,20 @@ def test_active_rating_rate_is_the_phone_pages(desk: Desk):
     )
 
 
+def test_a_rate_over_three_denominators_links_each_of_them():
+    from zhengwu.analytics.dashboard_views import _parts
+
+    sums = {"rating_active_matters": 1, "rating_finished_applications": 2, "appeal_closed": 1}
+    parts = _parts(INDICATORS["rating_active_rate"], sums, lambda key: f"/records/{key}")
+    assert [(p.label, p.url) for p in parts] == [
+        ("分子：主动评价办结件数", "/records/rating_active_matters"),
+        ("分母之1：办结办件数（应评价）", "/records/rating_finished_applications"),
+        ("分母之2：办结一件事数（应评价）", "/records/rating_finished_bundles"),
+        ("分母之3：诉求办结件数", "/records/appeal_closed"),
+    ]
+    assert INDICATORS["rating_active_rate"].value(sums) == Decimal("33.3")  # 1 ÷ (2 + 0 + 1)
+
+
 def test_indicators_are_defined_in_chinese_with_units(db):
     for i in of_family("好差评"):
         assert i.name and i.definition and i.unit in ("件", "%"), i.key

@@ -165,7 +165,10 @@ def _parts(ind: Indicator, s: dict[str, int], link: Callable[[str], str]) -> lis
     if ind.kind == "count":
         return []
     out = []
-    for role, key in (("分子", ind.numerator), ("分母", ind.denominator or "")):
+    roles = [("分子", ind.numerator)]
+    several = len(ind.denominators) > 1
+    roles += [(f"分母之{i + 1}" if several else "分母", key) for i, key in enumerate(ind.denominators)]
+    for role, key in roles:
         m = measures.MEASURES[key]
         out.append(Link(f"{role}：{m.name}", _measure_amount(m, s.get(key, 0)), link(key)))
     return out

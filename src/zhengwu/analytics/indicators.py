@@ -27,7 +27,8 @@ class Indicator:
     family: str
     unit: str  # 件, %, 个工作日, 分钟, 次, 元 …
     numerator: str  # measure key
-    denominator: str | None = None  # rate or average
+    # A rate's or average's measure, or several summed (主动评价率: the finished matters of three parts)
+    denominator: str | tuple[str, ...] | None = None
     kind: str = "count"  # count | rate | average
     definition: str = ""
     higher_is_better: bool = True
@@ -42,18 +43,26 @@ class Indicator:
         object.__setattr__(self, "__doc__", f"{self.name}：{self.definition}\n{self.formula}")
 
     @property
+    def denominators(self) -> tuple[str, ...]:
+        if self.denominator is None:
+            return ()
+        return (self.denominator,) if isinstance(self.denominator, str) else self.denominator
+
+    @property
     def measures(self) -> tuple[str, ...]:
-        return (self.numerator,) if self.denominator is None else (self.numerator, self.denominator)
+        return (self.numerator, *self.denominators)
 
     @property
     def formula(self) -> str:
         num = MEASURES[self.numerator]
         if self.kind == "count":
             return f"{self.name} = {num.name}"
-        den = MEASURES[self.denominator or ""]
+        den = "＋".join(MEASURES[d].name for d in self.denominators)
+        if len(self.denominators) > 1:
+            den = f"（{den}）"
         if self.kind == "rate":
-            return f"{self.name} = {num.name} ÷ {den.name} × 100%"
-        return f"{self.name} = {num.name} ÷ {den.name}"
+            return f"{self.name} = {num.name} ÷ {den} × 100%"
+        return f"{self.name} = {num.name} ÷ {den}"
 
     def value(self, sums: dict[str, int]) -> Decimal | None:
         """The indicator from the measures' sums (stored units); None when a rate or average has
@@ -62,8 +71,7 @@ class Indicator:
         n = Decimal(sums.get(self.numerator, 0)) / num.scale
         if self.kind == "count":
             return n.quantize(Decimal(1) if num.scale == 1 else Decimal("0.01"), rounding=ROUND_HALF_UP)
-        den = MEASURES[self.denominator or ""]
-        d = Decimal(sums.get(self.denominator or "", 0)) / den.scale
+        d = sum((Decimal(sums.get(k, 0)) / MEASURES[k].scale for k in self.denominators), Decimal(0))
         if d == 0:
             return None
         v = n / d * (100 if self.kind == "rate" else 1)

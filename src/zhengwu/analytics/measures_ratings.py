@@ -20,9 +20,6 @@ rating counts on.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
-
 from django.db.models import DateTimeField, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 
@@ -38,7 +35,7 @@ from zhengwu.ratings.models import (
 )
 
 from . import indicators as ind
-from .measures import MEASURES, Measure, Source, register
+from .measures import Measure, Source, register
 
 FAMILY = "好差评"
 FINISHED_AT = "analytics_finished_at"
@@ -207,30 +204,6 @@ register(
 )
 
 
-@dataclass(frozen=True)
-class SummedRate(ind.Indicator):
-    """A rate whose denominator is the sum of several measures (主动评价率's finished matters of
-    three parts); ``denominator`` is the first of them, ``denominators`` all."""
-
-    denominators: tuple[str, ...] = ()
-
-    @property
-    def measures(self) -> tuple[str, ...]:
-        return (self.numerator, *self.denominators)
-
-    @property
-    def formula(self) -> str:
-        den = "＋".join(MEASURES[d].name for d in self.denominators)
-        return f"{self.name} = {MEASURES[self.numerator].name} ÷ （{den}） × 100%"
-
-    def value(self, sums: dict[str, int]) -> Decimal | None:
-        n = Decimal(sums.get(self.numerator, 0)) / MEASURES[self.numerator].scale
-        d = sum((Decimal(sums.get(k, 0)) / MEASURES[k].scale for k in self.denominators), Decimal(0))
-        if d == 0:
-            return None
-        return (n / d * 100).quantize(Decimal(1).scaleb(-self.places), rounding=ROUND_HALF_UP)
-
-
 def _rate(key: str, name: str, num: str, den: str, definition: str, **kwargs: bool) -> ind.Indicator:
     return ind.rate(FAMILY, key, name, num, den, definition, **kwargs)
 
@@ -245,16 +218,15 @@ ind.register(
         definition="期间内收到的、计入统计的评价件数：各渠道、各轮次（追评另计），申诉成立的不计",
         public=True,
     ),
-    SummedRate(
+    ind.Indicator(
         "rating_active_rate",
         "主动评价率",
         FAMILY,
         "%",
         "rating_active_matters",
-        "rating_finished_applications",
+        ("rating_finished_applications", "rating_finished_bundles", "appeal_closed"),
         kind="rate",
         definition="期间内办结的办件、一件事和诉求中，办事人未经邀评和电话抽样而主动作出首次评价的比例",
-        denominators=("rating_finished_applications", "rating_finished_bundles", "appeal_closed"),
     ),
     _rate(
         "rating_good_rate",
