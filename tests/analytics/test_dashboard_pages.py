@@ -306,6 +306,19 @@ def test_the_window_sees_its_own_day(client, stats_city):
     assert r.status_code == 403
 
 
+def test_window_staff_and_leaders_are_linked_to_the_window_day_and_a_department_head_is_not(
+    stats_city, make_user
+):
+    from zhengwu.web.navigation import links_for
+
+    def linked(user) -> bool:
+        return "窗口当日" in [link["label"] for link in links_for(user)]
+
+    assert linked(stats_city["clerk"]) and linked(stats_city["leader"])
+    assert not linked(make_user("dept_head", department=stats_city["market"]))
+    assert not linked(make_user("approver", department=stats_city["market"]))
+
+
 def test_a_leader_picks_a_window_and_staff_without_one_are_refused(client, stats_city, make_user):
     client.force_login(stats_city["leader"])
     r = client.get(reverse("analytics:window_day"), {"window": stats_city["window"].pk})

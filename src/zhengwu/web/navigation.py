@@ -17,7 +17,8 @@ class Link:
     label: str
     url_name: str
     description: str
-    # None: anyone; "administrator": accounts.roles.is_administrator; several: any one of them
+    # None: anyone; "administrator": accounts.roles.is_administrator; "window": the account sits
+    # at a hall window; several: any one of them
     permission: str | tuple[str, ...] | None = None
     public: bool = False
     header: bool = True  # public links only: shown in the page header as well as on the home page
@@ -139,12 +140,12 @@ LINKS: tuple[Link, ...] = (
         "analytics.view_statistics",
     ),
     Link(
-        # Linked for those who may pick any window: a department head has no window to show and
-        # would be refused.
+        # Linked for those who may pick any window and for window staff (their own window): a
+        # department head has no window to show and would be refused.
         "窗口当日",
         "analytics:window_day",
-        "各窗口今天的受理、办结、叫号和评价",
-        "accounts.view_all_departments",
+        "窗口今天的受理、办结、叫号和评价",
+        ("accounts.view_all_departments", "window"),
     ),
     Link(
         "排行榜",
@@ -189,11 +190,18 @@ def _allowed(link: Link, user: Any) -> bool:
         return True
     if user is None or not user.is_authenticated:
         return False
-    if link.permission == "administrator":
+    if link.permission is None:
+        return True
+    permissions = link.permission if isinstance(link.permission, tuple) else (link.permission,)
+    return any(_holds(user, p) for p in permissions)
+
+
+def _holds(user: Any, permission: str) -> bool:
+    if permission == "administrator":
         return is_administrator(user)
-    if isinstance(link.permission, tuple):
-        return any(user.has_perm(p) for p in link.permission)
-    return link.permission is None or bool(user.has_perm(link.permission))
+    if permission == "window":
+        return getattr(user, "window_id", None) is not None
+    return bool(user.has_perm(permission))
 
 
 def header_links(user: Any) -> list[dict[str, Any]]:
