@@ -201,13 +201,31 @@ def test_a_link_after_an_online_rating_is_refused(office, time_machine):
 
 def test_bad_links_and_bad_levels(office, time_machine):
     _, url = sent_link(office, time_machine)
-    for wrong in ("/r/AAAAAAAAAAAAAAAAAAAA/", "/r/q/forged:code/", "/r/q/application:1/"):
+    for wrong in (
+        "/r/AAAAAAAAAAAAAAAAAAAA/",
+        "/r/q/forged:code/",
+        "/r/q/application:1/",
+        "/r/q/a:b:c/",
+        "/r/q/a:b:c:d/",
+    ):
         response = Client().get(wrong)
         assert response.status_code == 404, wrong
         assert "没有找到要评价的办件" in response.content.decode()
     response = Client().post(url, {"stars": "9"})
     assert response.status_code == 400 and "满意度应为1至5星" in response.content.decode()
     assert not Rating.objects.exists()
+
+
+def test_a_rating_code_is_the_same_whenever_printed_and_older_codes_still_open(office, time_machine):
+    from django.core import signing
+
+    key = "application:42"
+    code = invitations.qr_url(key)
+    time_machine.move_to(at("2027-07-15 10:00"))
+    assert invitations.qr_url(key) == code
+    assert invitations.qr_matter_key(invitations.qr_signed(key)) == key
+    printed_before = signing.dumps(key, salt=invitations.QR_SALT, compress=True)  # value:time:signature
+    assert invitations.qr_matter_key(printed_before) == key
 
 
 def qr_texts(data: bytes) -> list[str]:
