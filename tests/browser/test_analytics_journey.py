@@ -129,3 +129,22 @@ def test_the_department_head_and_the_public_at_phone_width(live_server, page, sc
     page.wait_for_selector("#scope-label:has-text('市场监督管理局')")
     assert "东城区人力资源和社会保障局" not in page.inner_text("main")
     _shot(page, screenshot, "analytics-head-1366")
+
+
+def test_a_map_without_a_size_yet_is_drawn_once_it_has_one(live_server, page, stats_city):
+    """As on a slow page whose stylesheet comes late: the map's box has no height when its data
+    arrive. ECharts 6.1.0 throws on a map laid out at 0×0; the page waits for the box's size."""
+    page.add_init_script(
+        """document.addEventListener("DOMContentLoaded", () => {
+            const el = document.getElementById("map-chart");
+            if (el) { el.style.height = "0px"; }
+        });"""
+    )
+    _login(page, live_server.url, stats_city["leader"])
+    page.goto(f"{live_server.url}/stats/?period=2026-05")
+    page.wait_for_selector("#bar-chart canvas")
+    page.wait_for_timeout(500)  # the counties' outline has arrived by now
+    assert page.locator("#map-chart canvas").count() == 0
+    page.evaluate('document.getElementById("map-chart").style.height = ""')
+    page.wait_for_selector("#map-chart canvas")
+    assert page.locator("#map-chart canvas").bounding_box()["height"] > 100

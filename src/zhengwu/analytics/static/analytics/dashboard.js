@@ -7,6 +7,24 @@
   var COLORS = ["#b4232a", "#1d5fa8", "#1f8a4c", "#c28a00"];
   var geoLoaded = {};
 
+  /* ECharts 6.1.0 throws on a map drawn or resized at 0×0 (apache/echarts#21706), as a chart is
+     before the stylesheet gives it a height: such a drawing waits until the element has a size. */
+  var waiting = [];
+  function sized(el) { return el.clientWidth > 0 && el.clientHeight > 0; }
+  function whenSized(el, draw) {
+    if (sized(el)) { draw(); return; }
+    waiting.push({ el: el, draw: draw });
+    if (window.ResizeObserver) { new window.ResizeObserver(drawWaiting).observe(el); }
+  }
+  function drawWaiting() {
+    waiting = waiting.filter(function (w) {
+      if (!w.el.isConnected) { return false; }
+      if (!sized(w.el)) { return true; }
+      w.draw();
+      return false;
+    });
+  }
+
   function chartOf(el) {
     /* the hall's large screen is dark: ECharts' own dark theme, on the page's background */
     var dark = document.body.classList.contains("stats-screen-body");
@@ -78,7 +96,7 @@
         .then(function (r) { return r.json(); })
         .then(function (geo) { window.echarts.registerMap(mapName, geo); });
     }
-    geoLoaded[mapName].then(function () { if (el.isConnected) { draw(); } });
+    geoLoaded[mapName].then(function () { if (el.isConnected) { whenSized(el, draw); } });
   }
 
   function drawAll() {
@@ -97,8 +115,9 @@
     ["trend-chart", "bar-chart", "map-chart"].forEach(function (id) {
       var el = document.getElementById(id);
       var chart = el && window.echarts ? window.echarts.getInstanceByDom(el) : null;
-      if (chart) { chart.resize(); }
+      if (chart && sized(el)) { chart.resize(); }
     });
+    drawWaiting();
   }
 
   function ready() {
