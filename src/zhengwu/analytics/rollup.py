@@ -97,7 +97,7 @@ def _extract_rows(source: Source, at: str, group: list[Measure], ranges: Ranges)
     tz = timezone.get_current_timezone()
     paths: list[str] = [at]
     for m in group:
-        for p in (m.department_path, *m.dim_paths.values(), *m.value_fields, *([m.total] if m.total else [])):
+        for p in (m.department_path, *m.dim_paths.values(), *m.record_fields):
             if p not in paths:
                 paths.append(p)
     flags = _flags(group)
