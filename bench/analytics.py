@@ -50,7 +50,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -580,6 +580,27 @@ def months(rng: random.Random, n: int) -> list[str]:
     return [rng.choice(out) for _ in range(n)]
 
 
+def sources(year: int) -> dict[str, Any]:
+    """Each read of the roll-up (a source placed by one timestamp) over one year, timed on its own:
+    where a rebuild's time goes."""
+    from collections import defaultdict
+
+    from zhengwu.analytics import rollup
+    from zhengwu.analytics.measures import MEASURES
+
+    groups: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    for m in MEASURES.values():
+        groups[(m.source.key, m.at)].append(m)
+    start, end = date(year, 1, 1), date(year + 1, 1, 1)
+    out: dict[str, float] = {}
+    for (source, at), group in groups.items():
+        t0 = time.perf_counter()
+        for _part in rollup._extract_parts(group, [(start, end)]):
+            pass
+        out[f"{source} by {at}"] = round(time.perf_counter() - t0, 1)
+    return {"year": year, "seconds": out, "total_s": round(sum(out.values()), 1)}
+
+
 def reads(n: int, seed: int) -> dict[str, Any]:
     from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
@@ -690,7 +711,7 @@ def machine() -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("step", choices=["generate", "rebuild", "incremental", "reads", "all"])
+    parser.add_argument("step", choices=["generate", "rebuild", "sources", "incremental", "reads", "all"])
     # The records are sized from this; the events they hold are counted afterwards (10,047,023
     # for the default: not every application is accepted and finished, nor every appeal called back).
     parser.add_argument("--events", type=int, default=10_300_000)
@@ -698,6 +719,7 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=4)
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--year", type=int, default=2025)  # sources: the year read
     args = parser.parse_args()
     os.environ.update(
         {"DATABASE_URL": DB_URL, "DJANGO_SETTINGS_MODULE": "config.settings", "ALLOWED_HOSTS": "testserver"}
@@ -712,6 +734,8 @@ def main() -> None:
         out["rebuild"] = rebuild()
     if args.step in ("incremental", "all"):
         out["incremental"] = incremental(args.rate, args.minutes, args.seed)
+    if args.step == "sources":
+        out["sources"] = sources(args.year)
     if args.step in ("reads", "all"):
         out["reads"] = reads(args.requests, args.seed)
     out["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
